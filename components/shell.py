@@ -1,0 +1,62 @@
+"""The application shell: a French navigation bar built from the page registry, around the page container."""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import html
+
+from data_access.models import ROLES
+from services.web import current_principal
+
+
+def _nav_links() -> list[dbc.NavItem]:
+    pages = sorted(
+        (page for page in dash.page_registry.values() if page.get("nav", True)),
+        key=lambda page: page.get("order", 99),
+    )
+    return [
+        dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact", id=f"nav-{page['module']}"))
+        for page in pages
+    ]
+
+
+def shell() -> html.Div:
+    """Rebuilt on every full page load, so the bar shows who is signed in."""
+    principal = current_principal()
+    who = []
+    if principal is not None:
+        who = [
+            html.Span(
+                [html.Strong(principal.display_name), html.Small(f" · {ROLES.get(principal.role, principal.role)}")],
+                className="navbar-text text-light me-3",
+                id="shell-user",
+            ),
+            html.A("Se déconnecter", href="/logout", className="btn btn-outline-light btn-sm", id="shell-logout"),
+        ]
+    navbar = dbc.Navbar(
+        dbc.Container(
+            [
+                dbc.NavbarBrand("Salle de situation", href="/", className="fw-semibold"),
+                dbc.NavbarToggler(id="shell-toggler"),
+                dbc.Collapse(
+                    [dbc.Nav(_nav_links(), navbar=True, className="me-auto"), html.Div(who, className="d-flex")],
+                    id="shell-collapse",
+                    navbar=True,
+                ),
+            ],
+            fluid=True,
+        ),
+        color="dark",
+        dark=True,
+        className="mb-3",
+    )
+    return html.Div([navbar, dbc.Container(dash.page_container, fluid=True, className="pb-4")])
+
+
+dash.clientside_callback(
+    "function(n, open) { return n ? !open : open; }",
+    dash.Output("shell-collapse", "is_open"),
+    dash.Input("shell-toggler", "n_clicks"),
+    dash.State("shell-collapse", "is_open"),
+)

@@ -1,0 +1,1 @@
+"""Offline geography build: department and region boundaries, territories and map views."""

@@ -1,0 +1,1 @@
+"""Domain services: authentication and authorisation, audit, validation, importers and demo data."""
