@@ -121,10 +121,7 @@ def install(server: Flask, config: Settings) -> None:
         RATELIMIT_STORAGE_URI=config.ratelimit_storage_uri,
         RATELIMIT_HEADERS_ENABLED=True,
     )
-    csrf.init_app(server)
-    login_manager.init_app(server)
-    limiter.init_app(server)
-
+    # The sign-in guard runs before CSRF checks, so an anonymous request is told to sign in (401).
     @server.before_request
     def _require_login():  # type: ignore[no-untyped-def]
         path = request.path
@@ -135,6 +132,10 @@ def install(server: Flask, config: Settings) -> None:
         if path.startswith("/_dash") or request.method != "GET":
             return Response("Connexion requise.", status=401, mimetype="text/plain")
         return redirect(f"/login?next={path}")
+
+    csrf.init_app(server)
+    login_manager.init_app(server)
+    limiter.init_app(server)
 
     @server.after_request
     def _security_headers(response: Response) -> Response:
