@@ -88,10 +88,13 @@ def choropleth(
                 "title": {"text": title, "side": "top"},
                 "tickvals": [index + 0.5 for index in range(steps)],
                 "ticktext": [band.label for band in bands],
-                "thickness": 14,
-                "len": 0.6,
-                "x": 0.99,
-                "xanchor": "right",
+                # Top left lies over the Atlantic at every view, so the legend never hides a territory.
+                "thickness": 12,
+                "len": 0.42,
+                "x": 0.01,
+                "xanchor": "left",
+                "y": 0.98,
+                "yanchor": "top",
                 "bgcolor": "rgba(255,255,255,0.85)",
             },
             name=title,
@@ -180,7 +183,7 @@ def timeline(
         "separators": ", ",
     }
     if secondary:
-        layout["yaxis2"] = {"title": {"text": secondary_title}, "overlaying": "y", "side": "right",
+        layout["yaxis2"] = {"title": {"text": secondary_title}, "overlaying": "y", "side": "right", "tickformat": ",.0f",
                             "rangemode": "tozero", "showgrid": False}
     figure.update_layout(**layout)
     figure.update_xaxes(showgrid=True, gridcolor="#eee")
