@@ -63,6 +63,7 @@ def init_db() -> None:
 def seed_demo_command(days: int, end_day: datetime | None, seed: int, departments: str) -> None:
     """Fill an empty database with deterministic demo data for every domain."""
     from services.demo import DemoError, seed_demo
+
     from services.setup import init_database
 
     codes = [code.strip() for code in departments.split(",") if code.strip()] or None
@@ -154,4 +155,3 @@ def _report_lines(report: object) -> list[str]:
     if dataclasses.is_dataclass(report):
         return [f"{key}: {value}" for key, value in dataclasses.asdict(report).items()]
     return [str(report)]
-

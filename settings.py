@@ -105,9 +105,7 @@ def load() -> Settings:
     production = os.environ.get("SITUATION_ENV", "development").strip().lower() == "production"
     secret_key = os.environ.get("SECRET_KEY") or DEV_SECRET_KEY
     if production and secret_key == DEV_SECRET_KEY:
-        raise SettingsError(
-            "SECRET_KEY must be set to a private random value when SITUATION_ENV=production"
-        )
+        raise SettingsError("SECRET_KEY must be set to a private random value when SITUATION_ENV=production")
     redis_url = os.environ.get("REDIS_URL") or None
     return Settings(
         database_url=os.environ.get("DATABASE_URL") or default_database_url(),

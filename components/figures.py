@@ -168,7 +168,11 @@ def timeline(
     if bands and percent:
         lower = 0.0
         for band in bands:
-            upper = band.upper if band.upper is not None else max(1.0, float(frame[[c for c, _, _ in series]].max().max() or 1))
+            upper = (
+                band.upper
+                if band.upper is not None
+                else max(1.0, float(frame[[c for c, _, _ in series]].max().max() or 1))
+            )
             figure.add_hrect(y0=lower, y1=upper, fillcolor=band.color, opacity=0.08, line_width=0)
             lower = upper
     layout: dict = {
@@ -183,8 +187,14 @@ def timeline(
         "separators": ", ",
     }
     if secondary:
-        layout["yaxis2"] = {"title": {"text": secondary_title}, "overlaying": "y", "side": "right", "tickformat": ",.0f",
-                            "rangemode": "tozero", "showgrid": False}
+        layout["yaxis2"] = {
+            "title": {"text": secondary_title},
+            "overlaying": "y",
+            "side": "right",
+            "tickformat": ",.0f",
+            "rangemode": "tozero",
+            "showgrid": False,
+        }
     figure.update_layout(**layout)
     figure.update_xaxes(showgrid=True, gridcolor="#eee")
     figure.update_yaxes(showgrid=True, gridcolor="#eee")
@@ -194,6 +204,11 @@ def timeline(
 def empty_figure(message: str, height: int = 360) -> go.Figure:
     figure = go.Figure()
     figure.add_annotation(text=message, showarrow=False, font={"size": 15, "color": "#666"})
-    figure.update_layout(height=height, xaxis={"visible": False}, yaxis={"visible": False}, plot_bgcolor="white",
-                         margin={"l": 0, "r": 0, "t": 0, "b": 0})
+    figure.update_layout(
+        height=height,
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        plot_bgcolor="white",
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+    )
     return figure

@@ -21,5 +21,7 @@ def kpi_card(title: str, value: str, detail: str, *, color: str | None = None, c
             className="h-100",
             id=card_id or "",
         ),
-        xs=12, sm=6, lg=3,
+        xs=12,
+        sm=6,
+        lg=3,
     )

@@ -13,8 +13,7 @@ from data_access.models import ROLES
 from data_access.queries.accounts import recent_audit, users
 from services.web import current_principal
 
-dash.register_page(__name__, path="/admin", name="Administration", title="Administration — Salle de situation",
-                   order=9)
+dash.register_page(__name__, path="/admin", name="Administration", title="Administration — Salle de situation", order=9)
 
 
 def layout(**_query: str) -> html.Div:

@@ -8,4 +8,8 @@ dash.register_page(__name__, path="/beds", name="Lits", title="Lits — Salle de
 
 
 def layout(**_query: str):  # type: ignore[no-untyped-def]
-    return not_yet("Lits", "Carte, courbe et tableau des lits par type, établissements en retard de déclaration, recherche d'un lit.", "beds-page")
+    return not_yet(
+        "Lits",
+        "Carte, courbe et tableau des lits par type, établissements en retard de déclaration, recherche d'un lit.",
+        "beds-page",
+    )

@@ -8,4 +8,8 @@ dash.register_page(__name__, path="/drugs", name="Médicaments", title="Médicam
 
 
 def layout(**_query: str):  # type: ignore[no-untyped-def]
-    return not_yet("Médicaments", "Stocks des pharmacies à usage intérieur, jours de couverture et ruptures prévisibles.", "drugs-page")
+    return not_yet(
+        "Médicaments",
+        "Stocks des pharmacies à usage intérieur, jours de couverture et ruptures prévisibles.",
+        "drugs-page",
+    )

@@ -8,4 +8,6 @@ dash.register_page(__name__, path="/staffing", name="Personnels", title="Personn
 
 
 def layout(**_query: str):  # type: ignore[no-untyped-def]
-    return not_yet("Personnels", "Besoins en personnels par établissement et profession, missions de renfort.", "staffing-page")
+    return not_yet(
+        "Personnels", "Besoins en personnels par établissement et profession, missions de renfort.", "staffing-page"
+    )

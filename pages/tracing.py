@@ -4,7 +4,9 @@ import dash
 
 from components.placeholder import not_yet
 
-dash.register_page(__name__, path="/tracing", name="Contact-tracing", title="Contact-tracing — Salle de situation", order=5)
+dash.register_page(
+    __name__, path="/tracing", name="Contact-tracing", title="Contact-tracing — Salle de situation", order=5
+)
 
 
 def layout(**_query: str):  # type: ignore[no-untyped-def]

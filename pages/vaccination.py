@@ -8,4 +8,8 @@ dash.register_page(__name__, path="/vaccination", name="Vaccination", title="Vac
 
 
 def layout(**_query: str):  # type: ignore[no-untyped-def]
-    return not_yet("Vaccination", "Créneaux proposés, réservés et honorés par centre, doses restantes et liste d'attente.", "vaccination-page")
+    return not_yet(
+        "Vaccination",
+        "Créneaux proposés, réservés et honorés par centre, doses restantes et liste d'attente.",
+        "vaccination-page",
+    )

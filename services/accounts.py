@@ -58,7 +58,9 @@ def create_account(
     establishments: list[Establishment] = []
     if role == "reporter":
         if not finess:
-            raise AccountError("Établissement : au moins un FINESS est obligatoire pour un déclarant (--establishment).")
+            raise AccountError(
+                "Établissement : au moins un FINESS est obligatoire pour un déclarant (--establishment)."
+            )
         for code in finess:
             establishment = session.scalar(select(Establishment).where(Establishment.finess == code))
             if establishment is None:
@@ -90,6 +92,13 @@ def create_account(
     )
     session.add(user)
     session.flush()
-    audit.record(session, actor, "create", "user", user.id, channel="cli" if actor is None else "form",
-                 detail={"email": email, "role": role})
+    audit.record(
+        session,
+        actor,
+        "create",
+        "user",
+        user.id,
+        channel="cli" if actor is None else "form",
+        detail={"email": email, "role": role},
+    )
     return user

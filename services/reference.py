@@ -78,13 +78,21 @@ def load_reference(session: Session) -> None:
                     longitude=float(row["centroid_lon"]),
                 )
             )
-    _add_missing(session, BedType, "code", [
-        {"code": c, "label": label, "critical_care": critical, "sort_order": i}
-        for i, (c, label, critical) in enumerate(BED_TYPES)
-    ])
-    _add_missing(session, Molecule, "code", [
-        {"code": c, "name": n, "dispensing_unit": u, "critical": k} for c, n, u, k in MOLECULES
-    ])
+    _add_missing(
+        session,
+        BedType,
+        "code",
+        [
+            {"code": c, "label": label, "critical_care": critical, "sort_order": i}
+            for i, (c, label, critical) in enumerate(BED_TYPES)
+        ],
+    )
+    _add_missing(
+        session,
+        Molecule,
+        "code",
+        [{"code": c, "name": n, "dispensing_unit": u, "critical": k} for c, n, u, k in MOLECULES],
+    )
     _add_missing(session, Profession, "code", [{"code": c, "label": label} for c, label in PROFESSIONS])
     _add_missing(session, Vaccine, "code", [{"code": c, "label": label} for c, label in VACCINES])
     session.flush()

@@ -121,6 +121,7 @@ def install(server: Flask, config: Settings) -> None:
         RATELIMIT_STORAGE_URI=config.ratelimit_storage_uri,
         RATELIMIT_HEADERS_ENABLED=True,
     )
+
     # The sign-in guard runs before CSRF checks, so an anonymous request is told to sign in (401).
     @server.before_request
     def _require_login():  # type: ignore[no-untyped-def]

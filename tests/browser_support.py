@@ -27,25 +27,42 @@ def national_world(tmp_path_factory: pytest.TempPathFactory, days: int = 10) -> 
         codes = list(session.scalars(select(Department.code).order_by(Department.code)))
         for index, code in enumerate(codes):
             department = session.get(Department, code)
-            hospital = f.establishment(session, code, name=f"CH de {department.name}",
-                                       latitude=department.latitude, longitude=department.longitude)
+            hospital = f.establishment(
+                session,
+                code,
+                name=f"CH de {department.name}",
+                latitude=department.latitude,
+                longitude=department.longitude,
+            )
             icu = f.unit(session, hospital, "REA_ADULTE", baseline_beds=12)
             ward = f.unit(session, hospital, "MEDECINE", baseline_beds=40)
             for day in range(days):
                 moment = f.NOW - timedelta(days=days - 1 - day, hours=1)
                 load = (index % 10) + day  # a different level per department, rising over the days
-                f.bed_report(session, icu, reported_at=moment, open_beds=20, occupied=min(20, 8 + load),
-                             occupied_covid=min(8 + load, 2 + day))
-                f.bed_report(session, ward, reported_at=moment, open_beds=50, occupied=min(50, 25 + load),
-                             occupied_covid=day)
+                f.bed_report(
+                    session,
+                    icu,
+                    reported_at=moment,
+                    open_beds=20,
+                    occupied=min(20, 8 + load),
+                    occupied_covid=min(8 + load, 2 + day),
+                )
+                f.bed_report(
+                    session, ward, reported_at=moment, open_beds=50, occupied=min(50, 25 + load), occupied_covid=day
+                )
         f.user(session, "national", email="national@test.fr")
         f.user(session, "admin", email="admin@test.fr")
     db.configure(engine.url.render_as_string(hide_password=False))
     return engine
 
 
-def start_and_sign_in(dash_duo, app, email: str, password: str = f.TEST_PASSWORD,  # type: ignore[no-untyped-def]
-                      next_path: str = "/") -> None:
+def start_and_sign_in(
+    dash_duo,
+    app,
+    email: str,
+    password: str = f.TEST_PASSWORD,  # type: ignore[no-untyped-def]
+    next_path: str = "/",
+) -> None:
     """Start the app without dash_duo's wait on "/" (the guard sends it to /login), then sign in."""
     dash_duo.start_server(app, navigate=False)
     dash_duo._url = dash_duo.server.url
@@ -76,7 +93,9 @@ def click_map_at(dash_duo, graph_id: str, longitude: float, latitude: float) -> 
         "const p = map.project([arguments[1], arguments[2]]);"
         "const canvas = map.getCanvas().getBoundingClientRect();"
         "return [Math.round(p.x + canvas.left), Math.round(p.y + canvas.top)];",
-        f"#{graph_id}", longitude, latitude,
+        f"#{graph_id}",
+        longitude,
+        latitude,
     )
     actions = ActionBuilder(dash_duo.driver)
     actions.pointer_action.move_to_location(x, y)

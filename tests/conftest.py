@@ -52,8 +52,7 @@ def _postgres_engine(worker: str) -> Engine:
     except Exception as exc:
         admin.dispose()
         message = (
-            f"PostgreSQL is not reachable at {PG_ADMIN_URL} ({type(exc).__name__}): "
-            "start it or set TEST_POSTGRES_URL"
+            f"PostgreSQL is not reachable at {PG_ADMIN_URL} ({type(exc).__name__}): start it or set TEST_POSTGRES_URL"
         )
         if IN_CI:
             pytest.fail(message, pytrace=False)

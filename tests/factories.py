@@ -25,9 +25,16 @@ def password_hash() -> str:
     return _HASH[0]
 
 
-def establishment(session: Session, department_code: str = "54", *, name: str | None = None,
-                  kind: str = "CH", latitude: float = 48.69, longitude: float = 6.18,
-                  phone: str = "03 83 00 00 00") -> Establishment:
+def establishment(
+    session: Session,
+    department_code: str = "54",
+    *,
+    name: str | None = None,
+    kind: str = "CH",
+    latitude: float = 48.69,
+    longitude: float = 6.18,
+    phone: str = "03 83 00 00 00",
+) -> Establishment:
     number = next(_sequence)
     prefix = department_code if len(department_code) == 2 else department_code[:3]
     item = Establishment(
@@ -45,30 +52,62 @@ def establishment(session: Session, department_code: str = "54", *, name: str | 
     return item
 
 
-def unit(session: Session, establishment_: Establishment, bed_type: str = "REA_ADULTE", *,
-         baseline_beds: int = 10, name: str | None = None) -> Unit:
-    item = Unit(establishment_id=establishment_.id, name=name or f"Unité {bed_type}", bed_type_code=bed_type,
-                baseline_beds=baseline_beds, has_ventilators=bed_type.startswith("REA"), has_ecmo=False)
+def unit(
+    session: Session,
+    establishment_: Establishment,
+    bed_type: str = "REA_ADULTE",
+    *,
+    baseline_beds: int = 10,
+    name: str | None = None,
+) -> Unit:
+    item = Unit(
+        establishment_id=establishment_.id,
+        name=name or f"Unité {bed_type}",
+        bed_type_code=bed_type,
+        baseline_beds=baseline_beds,
+        has_ventilators=bed_type.startswith("REA"),
+        has_ecmo=False,
+    )
     session.add(item)
     session.flush()
     return item
 
 
-def bed_report(session: Session, unit_: Unit, *, reported_at: datetime = NOW, open_beds: int = 20,
-               occupied: int = 10, occupied_covid: int | None = None, installed: int | None = None,
-               supersedes_id: int | None = None) -> BedReport:
-    item = BedReport(unit_id=unit_.id, reported_at=reported_at, channel="form", installed=installed or open_beds,
-                     open_beds=open_beds, occupied=occupied,
-                     occupied_covid=min(2, occupied) if occupied_covid is None else occupied_covid,
-                     supersedes_id=supersedes_id)
+def bed_report(
+    session: Session,
+    unit_: Unit,
+    *,
+    reported_at: datetime = NOW,
+    open_beds: int = 20,
+    occupied: int = 10,
+    occupied_covid: int | None = None,
+    installed: int | None = None,
+    supersedes_id: int | None = None,
+) -> BedReport:
+    item = BedReport(
+        unit_id=unit_.id,
+        reported_at=reported_at,
+        channel="form",
+        installed=installed or open_beds,
+        open_beds=open_beds,
+        occupied=occupied,
+        occupied_covid=min(2, occupied) if occupied_covid is None else occupied_covid,
+        supersedes_id=supersedes_id,
+    )
     session.add(item)
     session.flush()
     return item
 
 
-def user(session: Session, role: str, *, region_code: str | None = None,
-         establishments: list[Establishment] | None = None, departments: list[str] | None = None,
-         email: str | None = None) -> User:
+def user(
+    session: Session,
+    role: str,
+    *,
+    region_code: str | None = None,
+    establishments: list[Establishment] | None = None,
+    departments: list[str] | None = None,
+    email: str | None = None,
+) -> User:
     from data_access.models import Department
 
     item = User(

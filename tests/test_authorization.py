@@ -44,9 +44,11 @@ def test_regional_cell_writes_only_in_its_region(session: Session, places: dict[
 
 def test_national_cell_reads_but_never_writes(session: Session, places: dict[str, int]) -> None:
     national = Principal(role="national", user_id=3)
-    for action, target in [("beds.report", {"establishment_id": places["nancy"]}),
-                           ("tracing.report", {"department_code": "54"}),
-                           ("link.create", {"establishment_id": places["nancy"]})]:
+    for action, target in [
+        ("beds.report", {"establishment_id": places["nancy"]}),
+        ("tracing.report", {"department_code": "54"}),
+        ("link.create", {"establishment_id": places["nancy"]}),
+    ]:
         with pytest.raises(PermissionDenied, match="Cellule nationale"):
             authorize(session, national, action, **target)
 

@@ -53,8 +53,7 @@ def test_territory_totals_sum_latest_reports_and_rates(session: Session) -> None
     f.bed_report(session, icu_2, reported_at=f.hours_ago(14), open_beds=10, occupied=5, occupied_covid=3)
     f.bed_report(session, ward, reported_at=f.hours_ago(2), open_beds=30, occupied=24, occupied_covid=4)
 
-    region = beds.territory_totals(session, "region", territory=("region", "44"),
-                                   stale_before=f.hours_ago(12))
+    region = beds.territory_totals(session, "region", territory=("region", "44"), stale_before=f.hours_ago(12))
     grand_est = region.set_index("code").loc["44"]
     assert grand_est["open_beds"] == 52
     assert grand_est["occupied"] == 41
@@ -65,8 +64,9 @@ def test_territory_totals_sum_latest_reports_and_rates(session: Session) -> None
     assert grand_est["stale_units"] == 1
     assert grand_est["establishments"] == 2
 
-    critical = beds.territory_totals(session, "department", bed_types=["REA_ADULTE"],
-                                     territory=("region", "44")).set_index("code")
+    critical = beds.territory_totals(
+        session, "department", bed_types=["REA_ADULTE"], territory=("region", "44")
+    ).set_index("code")
     assert critical.loc["57", "occupied"] == 5
 
 
@@ -77,8 +77,9 @@ def test_daily_timeline_carries_last_report_forward(session: Session) -> None:
     f.bed_report(session, icu, reported_at=day_one, open_beds=10, occupied=5)
     f.bed_report(session, icu, reported_at=day_one + timedelta(hours=6), open_beds=10, occupied=6)
     f.bed_report(session, icu, reported_at=day_one + timedelta(days=2), open_beds=10, occupied=9)
-    frame = beds.daily_timeline(session, start=(day_one - timedelta(days=1)).date(), end=f.NOW.date(),
-                                territory=("department", "13"))
+    frame = beds.daily_timeline(
+        session, start=(day_one - timedelta(days=1)).date(), end=f.NOW.date(), territory=("department", "13")
+    )
     occupied = dict(zip(frame["day"].dt.date, frame["occupied"], strict=True))
     # The day before the first report has no row; the day without a report keeps the previous figure.
     assert occupied == {day_one.date(): 6, (day_one + timedelta(days=1)).date(): 6, f.NOW.date(): 9}

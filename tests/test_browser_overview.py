@@ -30,14 +30,18 @@ def test_overview_map_click_filters_timeline_and_table(dash_duo, world) -> None:
     dash_duo.wait_for_text_to_equal("#overview-timeline-title", "Occupation au fil des jours — France", timeout=30)
 
     # One value per department: all 101 departments are on the coloured trace, none without data.
-    wait_until(dash_duo, lambda: any(len(t) == 101 for t in map_trace_locations(dash_duo, "overview-map")),
-               message="the map shows 101 departments")
-    coloured = [t for t in map_trace_locations(dash_duo, "overview-map") if len(t) == 101][0]
+    wait_until(
+        dash_duo,
+        lambda: any(len(t) == 101 for t in map_trace_locations(dash_duo, "overview-map")),
+        message="the map shows 101 departments",
+    )
+    coloured = next(t for t in map_trace_locations(dash_duo, "overview-map") if len(t) == 101)
     assert len(set(coloured)) == 101
     assert {"2A", "2B", "971", "976"} <= set(coloured)
     dash_duo.wait_for_contains_text("#kpi-occupancy", "occupés")
     rows_before = dash_duo.driver.execute_script(
-        "return document.querySelectorAll('#overview-table .ag-center-cols-container .ag-row').length")
+        "return document.querySelectorAll('#overview-table .ag-center-cols-container .ag-row').length"
+    )
     assert rows_before == 101
     screenshot(dash_duo, "overview-france")
 
@@ -49,9 +53,16 @@ def test_overview_map_click_filters_timeline_and_table(dash_duo, world) -> None:
     dash_duo.wait_for_text_to_equal("#overview-timeline-title", "Occupation au fil des jours — Moselle", timeout=20)
     dash_duo.wait_for_text_to_equal("#overview-table-title", "Départements de la même région", timeout=20)
     # Grand Est has 10 departments: the table now lists only them.
-    wait_until(dash_duo, lambda: dash_duo.driver.execute_script(
-        "return document.querySelectorAll('#overview-table .ag-center-cols-container .ag-row').length") == 10,
-        message="the table lists the 10 departments of Grand Est")
+    wait_until(
+        dash_duo,
+        lambda: (
+            dash_duo.driver.execute_script(
+                "return document.querySelectorAll('#overview-table .ag-center-cols-container .ag-row').length"
+            )
+            == 10
+        ),
+        message="the table lists the 10 departments of Grand Est",
+    )
     # The selection outline is drawn on the map.
     assert ["57"] in map_trace_locations(dash_duo, "overview-map")
     screenshot(dash_duo, "overview-moselle")

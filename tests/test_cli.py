@@ -40,8 +40,19 @@ def test_every_command_has_help(run, command: str) -> None:  # type: ignore[no-u
 
 
 def test_create_user_with_scope(run, world: WebWorld) -> None:  # type: ignore[no-untyped-def]
-    result = run("create-user", "--email", "Nouvelle.ARS@test.fr", "--name", "ARS Grand Est", "--role", "regional",
-                 "--region", "44", "--password", "un mot de passe long")
+    result = run(
+        "create-user",
+        "--email",
+        "Nouvelle.ARS@test.fr",
+        "--name",
+        "ARS Grand Est",
+        "--role",
+        "regional",
+        "--region",
+        "44",
+        "--password",
+        "un mot de passe long",
+    )
     assert result.exit_code == 0, result.output
     assert "Compte créé : nouvelle.ars@test.fr" in result.output
     with Session(world.engine) as session:
@@ -56,12 +67,19 @@ def test_create_user_with_scope(run, world: WebWorld) -> None:  # type: ignore[n
     [
         (["--email", "not-an-email", "--name", "X", "--role", "national"], "n'est pas une adresse valide"),
         (["--email", "a@test.fr", "--name", "X", "--role", "regional"], "Région : obligatoire"),
-        (["--email", "a@test.fr", "--name", "X", "--role", "regional", "--region", "99"], "Région : code « 99 » inconnu"),
+        (
+            ["--email", "a@test.fr", "--name", "X", "--role", "regional", "--region", "99"],
+            "Région : code « 99 » inconnu",
+        ),
         (["--email", "a@test.fr", "--name", "X", "--role", "reporter"], "au moins un FINESS"),
-        (["--email", "a@test.fr", "--name", "X", "--role", "reporter", "--establishment", "999999999"],
-         "FINESS « 999999999 » inconnu"),
-        (["--email", "a@test.fr", "--name", "X", "--role", "tracing", "--department", "00"],
-         "Département : code « 00 » inconnu"),
+        (
+            ["--email", "a@test.fr", "--name", "X", "--role", "reporter", "--establishment", "999999999"],
+            "FINESS « 999999999 » inconnu",
+        ),
+        (
+            ["--email", "a@test.fr", "--name", "X", "--role", "tracing", "--department", "00"],
+            "Département : code « 00 » inconnu",
+        ),
         (["--email", "national@test.fr", "--name", "X", "--role", "national"], "existe déjà"),
     ],
 )

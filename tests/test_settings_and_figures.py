@@ -40,11 +40,19 @@ def test_band_index(value: float | None, expected: int | None) -> None:
 
 
 def test_choropleth_uses_url_geojson_string_codes_and_band_legend() -> None:
-    frame = pd.DataFrame({"code": ["01", "2A", "971"], "name": ["Ain", "Corse-du-Sud", "Guadeloupe"],
-                          "occupancy": [0.5, 0.9, None]})
-    figure = figures.choropleth(frame, level="department", value_column="occupancy", bands=BANDS["occupancy"],
-                                title="Occupation", hover_template="%{customdata[0]}", custom_columns=["name"],
-                                selected="2A")
+    frame = pd.DataFrame(
+        {"code": ["01", "2A", "971"], "name": ["Ain", "Corse-du-Sud", "Guadeloupe"], "occupancy": [0.5, 0.9, None]}
+    )
+    figure = figures.choropleth(
+        frame,
+        level="department",
+        value_column="occupancy",
+        bands=BANDS["occupancy"],
+        title="Occupation",
+        hover_template="%{customdata[0]}",
+        custom_columns=["name"],
+        selected="2A",
+    )
     no_data, values, selection = figure.data
     assert values.geojson == "/assets/geo/departements.geojson"
     assert list(values.locations) == ["01", "2A"]
@@ -57,8 +65,16 @@ def test_choropleth_uses_url_geojson_string_codes_and_band_legend() -> None:
 
 def test_choropleth_overseas_view_moves_the_camera() -> None:
     frame = pd.DataFrame({"code": ["974"], "name": ["La Réunion"], "occupancy": [0.8]})
-    figure = figures.choropleth(frame, level="department", value_column="occupancy", bands=BANDS["occupancy"],
-                                title="x", hover_template="", custom_columns=["name"], view="reunion")
+    figure = figures.choropleth(
+        frame,
+        level="department",
+        value_column="occupancy",
+        bands=BANDS["occupancy"],
+        title="x",
+        hover_template="",
+        custom_columns=["name"],
+        view="reunion",
+    )
     assert figure.layout.map.center.lat < -20
 
 

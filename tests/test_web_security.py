@@ -28,8 +28,20 @@ def client(world: WebWorld):  # type: ignore[no-untyped-def]
         yield test_client
 
 
-@pytest.mark.parametrize("path", ["/", "/beds", "/admin", "/report", "/testing", "/nowhere", "/_dash-layout",
-                                  "/_dash-dependencies", "/_dash-component-suites/dash/dcc/dash_core_components.js"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/beds",
+        "/admin",
+        "/report",
+        "/testing",
+        "/nowhere",
+        "/_dash-layout",
+        "/_dash-dependencies",
+        "/_dash-component-suites/dash/dcc/dash_core_components.js",
+    ],
+)
 def test_anonymous_visitor_is_sent_to_login(client, path: str) -> None:  # type: ignore[no-untyped-def]
     response = client.get(path)
     if path.startswith("/_dash"):
@@ -42,8 +54,9 @@ def test_anonymous_visitor_is_sent_to_login(client, path: str) -> None:  # type:
 def test_anonymous_callback_is_refused_and_changes_nothing(client, world: WebWorld) -> None:  # type: ignore[no-untyped-def]
     with Session(world.engine) as session:
         before = session.scalar(select(func.count(AuditEvent.id)))
-    response = client.post("/_dash-update-component", data=json.dumps({"output": "x.children"}),
-                           content_type="application/json")
+    response = client.post(
+        "/_dash-update-component", data=json.dumps({"output": "x.children"}), content_type="application/json"
+    )
     assert response.status_code == 401
     with Session(world.engine) as session:
         assert session.scalar(select(func.count(AuditEvent.id))) == before
@@ -105,15 +118,23 @@ def test_session_cookie_is_httponly_and_samesite(client) -> None:  # type: ignor
 
 def test_next_parameter_cannot_redirect_elsewhere(client) -> None:  # type: ignore[no-untyped-def]
     token = csrf_token(client)
-    response = client.post("/login", data={"email": "national@test.fr", "password": "correct horse battery",
-                                           "csrf_token": token, "next": "https://evil.example/phish"})
+    response = client.post(
+        "/login",
+        data={
+            "email": "national@test.fr",
+            "password": "correct horse battery",
+            "csrf_token": token,
+            "next": "https://evil.example/phish",
+        },
+    )
     assert response.headers["Location"] == "/"
 
 
 def test_callback_without_csrf_header_is_refused(client) -> None:  # type: ignore[no-untyped-def]
     login(client, "national@test.fr")
-    response = client.post("/_dash-update-component", data=json.dumps({"output": "x.children"}),
-                           content_type="application/json")
+    response = client.post(
+        "/_dash-update-component", data=json.dumps({"output": "x.children"}), content_type="application/json"
+    )
     assert response.status_code == 400
     assert "Jeton de sécurité" in response.get_data(as_text=True)
 

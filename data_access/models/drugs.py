@@ -23,9 +23,7 @@ class Molecule(Base):
 
 class StockReport(ReportMixin, Base):
     __tablename__ = "stock_reports"
-    __table_args__ = (
-        Index("ix_stock_reports_latest", "establishment_id", "molecule_code", "reported_at", "id"),
-    )
+    __table_args__ = (Index("ix_stock_reports_latest", "establishment_id", "molecule_code", "reported_at", "id"),)
 
     establishment_id: Mapped[int] = mapped_column(ForeignKey("establishments.id"))
     molecule_code: Mapped[str] = mapped_column(ForeignKey("molecules.code"))

@@ -22,9 +22,7 @@ class Vaccine(Base):
 
 class SlotReport(ReportMixin, Base):
     __tablename__ = "slot_reports"
-    __table_args__ = (
-        Index("ix_slot_reports_latest", "establishment_id", "day", "vaccine_code", "reported_at", "id"),
-    )
+    __table_args__ = (Index("ix_slot_reports_latest", "establishment_id", "day", "vaccine_code", "reported_at", "id"),)
 
     establishment_id: Mapped[int] = mapped_column(ForeignKey("establishments.id"))
     day: Mapped[date] = mapped_column(Date)

@@ -17,15 +17,31 @@ def users(session: Session) -> pd.DataFrame:
         scope = user.region_code or ", ".join(
             [e.name for e in user.establishments] + [d.code for d in user.departments]
         )
-        rows.append({"email": user.email, "name": user.display_name, "role": user.role, "scope": scope,
-                     "active": user.active, "last_login_at": user.last_login_at})
+        rows.append(
+            {
+                "email": user.email,
+                "name": user.display_name,
+                "role": user.role,
+                "scope": scope,
+                "active": user.active,
+                "last_login_at": user.last_login_at,
+            }
+        )
     return pd.DataFrame(rows, columns=["email", "name", "role", "scope", "active", "last_login_at"])
 
 
 def recent_audit(session: Session, limit: int = 200) -> pd.DataFrame:
     query = (
-        select(AuditEvent.at, User.email, AuditEvent.channel, AuditEvent.action, AuditEvent.entity,
-               AuditEvent.entity_id, AuditEvent.remote_addr, AuditEvent.detail)
+        select(
+            AuditEvent.at,
+            User.email,
+            AuditEvent.channel,
+            AuditEvent.action,
+            AuditEvent.entity,
+            AuditEvent.entity_id,
+            AuditEvent.remote_addr,
+            AuditEvent.detail,
+        )
         .outerjoin(User, AuditEvent.user_id == User.id)
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
         .limit(limit)
@@ -36,5 +52,8 @@ def recent_audit(session: Session, limit: int = 200) -> pd.DataFrame:
 def establishments_of(session: Session, establishment_ids: frozenset[int]) -> list[Establishment]:
     if not establishment_ids:
         return []
-    return list(session.scalars(select(Establishment).where(Establishment.id.in_(establishment_ids))
-                                .order_by(Establishment.name)))
+    return list(
+        session.scalars(
+            select(Establishment).where(Establishment.id.in_(establishment_ids)).order_by(Establishment.name)
+        )
+    )

@@ -167,14 +167,25 @@ def daily_timeline(
 ) -> pd.DataFrame:
     """The situation at the end of each day (latest report per unit as of 23:59:59 UTC), summed in SQL."""
     if end < start:
-        return _with_rates(pd.DataFrame(columns=["day", "open_beds", "occupied", "occupied_covid",
-                                                 "critical_covid", "critical_baseline", "units"]))
+        return _with_rates(
+            pd.DataFrame(
+                columns=[
+                    "day",
+                    "open_beds",
+                    "occupied",
+                    "occupied_covid",
+                    "critical_covid",
+                    "critical_baseline",
+                    "units",
+                ]
+            )
+        )
     day_ends = [
         select(
             literal(start + timedelta(days=offset)).label("day"),
-            literal(
-                datetime.combine(start + timedelta(days=offset), time.max, tzinfo=UTC), UTCDateTime()
-            ).label("day_end"),
+            literal(datetime.combine(start + timedelta(days=offset), time.max, tzinfo=UTC), UTCDateTime()).label(
+                "day_end"
+            ),
         )
         for offset in range((end - start).days + 1)
     ]

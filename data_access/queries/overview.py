@@ -29,14 +29,22 @@ def bed_types(session: Session) -> list[tuple[str, str]]:
 
 
 def territory_situation(
-    session: Session, level: str, scope: str, *, stale_hours: float, now: datetime | None = None,
+    session: Session,
+    level: str,
+    scope: str,
+    *,
+    stale_hours: float,
+    now: datetime | None = None,
     within_region: str | None = None,
 ) -> pd.DataFrame:
     """Current beds per territory with names; every territory of the level appears (no data → NaN)."""
     now = now or datetime.now(UTC)
     territory = ("region", within_region) if within_region else None
     totals = beds.territory_totals(
-        session, level, bed_types=bed_type_filter(session, scope), territory=territory,
+        session,
+        level,
+        bed_types=bed_type_filter(session, scope),
+        territory=territory,
         stale_before=now - timedelta(hours=stale_hours),
     )
     names = beds.territory_names(session, level)
@@ -53,13 +61,17 @@ def territory_situation(
     return frame
 
 
-def national_figures(session: Session, scope: str, *, territory: tuple[str, str] | None, stale_hours: float,
-                     now: datetime | None = None) -> dict:
+def national_figures(
+    session: Session, scope: str, *, territory: tuple[str, str] | None, stale_hours: float, now: datetime | None = None
+) -> dict:
     """Key figures for France or one territory, with the "as of" times of the newest and oldest reports."""
     now = now or datetime.now(UTC)
     level = "country" if territory is None else territory[0]
     totals = beds.territory_totals(
-        session, level, bed_types=bed_type_filter(session, scope), territory=territory,
+        session,
+        level,
+        bed_types=bed_type_filter(session, scope),
+        territory=territory,
         stale_before=now - timedelta(hours=stale_hours),
     )
     if territory is not None:

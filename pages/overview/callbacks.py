@@ -93,8 +93,9 @@ def update_details(selection: dict | None, scope: str, level: str):  # type: ign
     now = datetime.now(UTC)
     with read_session() as session:
         names = beds.territory_names(session, territory[0]) if territory else {}
-        figures_now = overview.national_figures(session, scope, territory=territory,
-                                                stale_hours=settings.stale_hours, now=now)
+        figures_now = overview.national_figures(
+            session, scope, territory=territory, stale_hours=settings.stale_hours, now=now
+        )
         history = overview.timeline(session, scope, territory=territory)
         region = _region_of(session, territory)
         table = overview.territory_situation(
@@ -119,9 +120,13 @@ def update_details(selection: dict | None, scope: str, level: str):  # type: ign
     )
     rows = _table_rows(table, territory)
     table_title = (
-        f"Départements de la région — {names.get(territory[1], '')}" if territory and territory[0] == "region"
-        else "Départements de la même région" if territory and level == "department"
-        else "Régions" if level == "region" else "Départements"
+        f"Départements de la région — {names.get(territory[1], '')}"
+        if territory and territory[0] == "region"
+        else "Départements de la même région"
+        if territory and level == "department"
+        else "Régions"
+        if level == "region"
+        else "Départements"
     )
     return kpis, as_of, timeline_figure, f"Occupation au fil des jours — {place}", rows, table_title
 
@@ -194,7 +199,17 @@ def _table_rows(table: pd.DataFrame, territory: tuple[str, str] | None) -> list[
     frame["occupancy_pct"] = (frame["occupancy"] * 100).round(1)
     frame["tension_pct"] = (frame["tension"] * 100).round(0)
     frame["last_report"] = frame["last_report_at"].map(lambda t: formatting.timestamp(None if pd.isna(t) else t))
-    columns = ["code", "name", "occupancy_pct", "occupied", "open_beds", "free_beds", "occupied_covid",
-               "tension_pct", "stale_units", "last_report"]
+    columns = [
+        "code",
+        "name",
+        "occupancy_pct",
+        "occupied",
+        "open_beds",
+        "free_beds",
+        "occupied_covid",
+        "tension_pct",
+        "stale_units",
+        "last_report",
+    ]
     frame = frame[columns].astype(object).where(frame[columns].notna(), None)
     return frame.to_dict("records")

@@ -14,14 +14,23 @@ from pages.overview.ids import Ids
 COLUMN_DEFS = [
     {"field": "code", "headerName": "Code", "width": 90, "pinned": "left"},
     {"field": "name", "headerName": "Territoire", "minWidth": 180, "flex": 2},
-    {"field": "occupancy_pct", "headerName": "Occupation (%)", "type": "rightAligned", "sort": "desc",
-     "valueFormatter": {"function": "params.value == null ? '—' : d3.format('.1f')(params.value).replace('.', ',')"}},
+    {
+        "field": "occupancy_pct",
+        "headerName": "Occupation (%)",
+        "type": "rightAligned",
+        "sort": "desc",
+        "valueFormatter": {"function": "params.value == null ? '—' : d3.format('.1f')(params.value).replace('.', ',')"},
+    },
     {"field": "occupied", "headerName": "Lits occupés", "type": "rightAligned"},
     {"field": "open_beds", "headerName": "Lits ouverts", "type": "rightAligned"},
     {"field": "free_beds", "headerName": "Lits libres", "type": "rightAligned"},
     {"field": "occupied_covid", "headerName": "dont COVID", "type": "rightAligned"},
-    {"field": "tension_pct", "headerName": "Tension SC (%)", "type": "rightAligned",
-     "valueFormatter": {"function": "params.value == null ? '—' : d3.format('.0f')(params.value)"}},
+    {
+        "field": "tension_pct",
+        "headerName": "Tension SC (%)",
+        "type": "rightAligned",
+        "valueFormatter": {"function": "params.value == null ? '—' : d3.format('.0f')(params.value)"},
+    },
     {"field": "stale_units", "headerName": "Unités > 12 h", "type": "rightAligned"},
     {"field": "last_report", "headerName": "Dernière déclaration", "minWidth": 150},
 ]
@@ -81,8 +90,9 @@ def layout(**_query: str) -> html.Div:
                         md=3,
                     ),
                     dbc.Col(
-                        dbc.Button("France entière", id=Ids.RESET, color="secondary", outline=True, size="sm",
-                                   className="mt-3"),
+                        dbc.Button(
+                            "France entière", id=Ids.RESET, color="secondary", outline=True, size="sm", className="mt-3"
+                        ),
                         md=2,
                     ),
                 ],
@@ -95,10 +105,15 @@ def layout(**_query: str) -> html.Div:
                         dbc.Card(
                             dbc.CardBody(
                                 [
-                                    html.Div("Cliquez sur un territoire pour filtrer la courbe et le tableau.",
-                                             className="small text-muted mb-1"),
-                                    dcc.Graph(id=Ids.MAP, config={"displaylogo": False, "scrollZoom": True},
-                                              style={"height": "560px"}),
+                                    html.Div(
+                                        "Cliquez sur un territoire pour filtrer la courbe et le tableau.",
+                                        className="small text-muted mb-1",
+                                    ),
+                                    dcc.Graph(
+                                        id=Ids.MAP,
+                                        config={"displaylogo": False, "scrollZoom": True},
+                                        style={"height": "560px"},
+                                    ),
                                 ]
                             )
                         ),
@@ -109,8 +124,7 @@ def layout(**_query: str) -> html.Div:
                             dbc.CardBody(
                                 [
                                     html.H2(id=Ids.TIMELINE_TITLE, className="h6"),
-                                    dcc.Loading(dcc.Graph(id=Ids.TIMELINE, config={"displaylogo": False}),
-                                                type="dot"),
+                                    dcc.Loading(dcc.Graph(id=Ids.TIMELINE, config={"displaylogo": False}), type="dot"),
                                 ]
                             )
                         ),
