@@ -336,4 +336,5 @@ def _as_utc(value: datetime | str | None) -> datetime | None:
 
 def bed_type_labels(session: Session) -> dict[str, str]:
     """Bed type codes and French labels, in display order (for the search form)."""
-    return dict(session.execute(select(BedType.code, BedType.label).order_by(BedType.sort_order)).tuples().all())
+    rows = session.execute(select(BedType.code, BedType.label).order_by(BedType.sort_order))
+    return {code: text for code, text in rows}
