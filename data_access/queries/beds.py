@@ -14,10 +14,12 @@ LEVELS = ("department", "region", "country")
 
 
 def latest_report_id(as_of: datetime | None = None):  # type: ignore[no-untyped-def]
-    """Correlated scalar subquery: the id of a unit's newest report (corrections win ties by their larger id).
+    """Scalar subquery correlated to ``Unit``: the id of that unit's latest report, or NULL if it never reported.
 
-    It walks the (unit_id, reported_at, id) index backwards for each unit, so it never scans history and
-    gives the same answer on SQLite and PostgreSQL.
+    Latest = largest (reported_at, id): a correction keeps its original's reported_at and gets a larger id,
+    so it wins. ``WHERE unit_id = ? ORDER BY reported_at DESC, id DESC LIMIT 1`` is one backwards probe of the
+    (unit_id, reported_at, id) index per unit on SQLite and PostgreSQL alike, so history is never scanned.
+    With ``as_of``, reports made after that time are ignored.
     """
     newer = aliased(BedReport)
     query = select(newer.id).where(newer.unit_id == Unit.id)

@@ -8,28 +8,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session, aliased
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.orm import Session
 
 from data_access.models import BedReport, BedType, Department, Establishment, Unit, utcnow
+from data_access.queries.beds import latest_report_id as latest_bed_report_id
 from settings import settings
 
 EARTH_RADIUS_KM = 6371.0088
-
-
-def latest_bed_report_id(as_of: datetime | None = None) -> ColumnElement[int]:
-    """Scalar subquery correlated to ``Unit``: the id of that unit's latest report, or NULL if it never reported.
-
-    Latest = largest (reported_at, id): a correction keeps its original's reported_at and gets a larger id,
-    so it wins. ``WHERE unit_id = ? ORDER BY reported_at DESC, id DESC LIMIT 1`` is one backwards probe of the
-    (unit_id, reported_at, id) index per unit on SQLite and PostgreSQL alike, so history is never scanned.
-    With ``as_of``, reports made after that time are ignored (corrections of earlier reports still count).
-    """
-    newer = aliased(BedReport)
-    query = select(newer.id).where(newer.unit_id == Unit.id)
-    if as_of is not None:
-        query = query.where(newer.reported_at <= as_of)
-    return query.order_by(newer.reported_at.desc(), newer.id.desc()).limit(1).correlate(Unit).scalar_subquery()
 
 
 def latest_bed_report_ids(as_of: datetime | None = None) -> Select[tuple[int, int | None]]:
