@@ -10,7 +10,9 @@ from data_access.models import ROLES
 from services.web import current_principal
 
 
-def _nav_links() -> list[dbc.NavItem]:
+def _nav_links(link_holder: bool) -> list[dbc.NavItem]:
+    if link_holder:  # a reporting-link holder sees only the bed input page
+        return [dbc.NavItem(dbc.NavLink("Déclarer les lits", href="/report/beds", active="exact"))]
     pages = sorted(
         (page for page in dash.page_registry.values() if page.get("nav", True)),
         key=lambda page: page.get("order", 99),
@@ -28,11 +30,19 @@ def shell() -> html.Div:
     if principal is not None:
         who = [
             html.Span(
-                [html.Strong(principal.display_name), html.Small(f" · {ROLES.get(principal.role, principal.role)}")],
+                [
+                    html.Strong(principal.display_name),
+                    html.Small(f" · {ROLES.get(principal.role, 'Lien de déclaration')}"),
+                ],
                 className="navbar-text text-light me-3",
                 id="shell-user",
             ),
-            html.A("Se déconnecter", href="/logout", className="btn btn-outline-light btn-sm", id="shell-logout"),
+            html.A(
+                "Se déconnecter" if principal.role != "link" else "Quitter",
+                href="/logout",
+                className="btn btn-outline-light btn-sm",
+                id="shell-logout",
+            ),
         ]
     navbar = dbc.Navbar(
         dbc.Container(
@@ -40,7 +50,14 @@ def shell() -> html.Div:
                 dbc.NavbarBrand("Salle de situation", href="/", className="fw-semibold"),
                 dbc.NavbarToggler(id="shell-toggler"),
                 dbc.Collapse(
-                    [dbc.Nav(_nav_links(), navbar=True, className="me-auto"), html.Div(who, className="d-flex")],
+                    [
+                        dbc.Nav(
+                            _nav_links(principal is not None and principal.role == "link"),
+                            navbar=True,
+                            className="me-auto",
+                        ),
+                        html.Div(who, className="d-flex"),
+                    ],
                     id="shell-collapse",
                     navbar=True,
                 ),

@@ -30,9 +30,20 @@ def layout(**_query: str) -> html.Div:
             html.H1("Déclarer", className="h3"),
             html.P("Vos établissements :" if items else "Aucun établissement rattaché à votre compte."),
             html.Ul(items, id="report-establishments"),
+            dbc.ListGroup(
+                [
+                    dbc.ListGroupItem(
+                        "Lits : capacités, occupation, ventilation, lits fermés",
+                        href="/report/beds",
+                        action=True,
+                        id="report-link-beds",
+                    ),
+                ],
+                className="mb-3",
+            ),
             dbc.Alert(
-                "Les formulaires de déclaration (lits, stocks, personnels, créneaux, contact-tracing) "
-                "arrivent dans les prochaines versions.",
+                "Les formulaires des stocks, des personnels et des créneaux de vaccination arrivent dans les "
+                "prochaines versions.",
                 color="info",
             ),
         ],

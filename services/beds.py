@@ -464,3 +464,45 @@ def reporting_links(session: Session, establishment_id: int) -> list[ReportingLi
         .where(ReportingLink.establishment_id == establishment_id)
         .order_by(ReportingLink.created_at.desc(), ReportingLink.id.desc())
     ))
+
+
+@dataclass
+class BatchResult:
+    """Outcome of saving several units at once: all saved, or none with the reasons per unit."""
+
+    saved: list[BedReport] = field(default_factory=list)
+    errors: dict[int, list[FieldError]] = field(default_factory=dict)
+    warnings: dict[int, list[FieldError]] = field(default_factory=dict)
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return not self.saved and not self.errors and bool(self.warnings)
+
+
+def submit_establishment_reports(
+    session: Session,
+    principal: Principal | None,
+    values_by_unit: Mapping[int, Mapping[str, object]],
+    *,
+    confirm: bool = False,
+    now: datetime | None = None,
+    remote_addr: str | None = None,
+) -> BatchResult:
+    """Save one report per unit in a single savepoint: if any unit breaks a hard rule, or needs a confirmation
+    not yet given, nothing at all is written. Raises PermissionDenied for a unit outside the principal's scope."""
+    now = now or utcnow()
+    result = BatchResult()
+    with session.begin_nested() as savepoint:
+        for unit_id, values in values_by_unit.items():
+            outcome = submit_bed_report(session, principal, unit_id, values, confirm=confirm, now=now,
+                                        remote_addr=remote_addr)
+            if outcome.errors:
+                result.errors[unit_id] = outcome.errors
+            if outcome.warnings:
+                result.warnings[unit_id] = outcome.warnings
+            if outcome.saved is not None:
+                result.saved.append(outcome.saved)
+        if result.errors or (result.warnings and not confirm):
+            savepoint.rollback()
+            result.saved = []
+    return result

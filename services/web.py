@@ -36,12 +36,54 @@ class SessionUser(flask_login.UserMixin):
         return str(self.principal.user_id)
 
 
+LINK_SESSION_KEY = "reporting_link_id"
+# What a reporting-link holder may reach: the bed input page and what Dash needs to draw it.
+LINK_PAGE = "/report/beds"
+LINK_PATHS = (LINK_PAGE, "/_dash-layout", "/_dash-dependencies", "/_dash-component-suites/", "/_reload-hash")
+LINK_CALLBACK_OUTPUTS = ("report-beds", "_pages_content", "_pages_store", "_pages_dummy", "shell-")
+
+
 def current_principal() -> Principal | None:
-    """The principal of the current request, or None for an anonymous visitor."""
+    """The principal of the current request: a signed-in user, a reporting-link holder, or None."""
     user = flask_login.current_user
-    if user is None or not user.is_authenticated:
+    if user is not None and user.is_authenticated:
+        return user.principal
+    if LINK_SESSION_KEY not in flask.session:
         return None
-    return user.principal
+    if "link_principal" not in flask.g:
+        flask.g.link_principal = _link_principal(flask.session[LINK_SESSION_KEY])
+        if flask.g.link_principal is None:
+            flask.session.pop(LINK_SESSION_KEY, None)
+    return flask.g.link_principal
+
+
+def _link_principal(link_id: object) -> Principal | None:
+    from data_access.db import read_session
+    from data_access.models import ReportingLink, utcnow
+
+    if not isinstance(link_id, int):
+        return None
+    with read_session() as session:
+        link = session.get(ReportingLink, link_id)
+        if link is None or link.revoked_at is not None or link.expires_at <= utcnow():
+            return None
+        return Principal(
+            role="link",
+            display_name=link.holder_name,
+            establishment_ids=frozenset({link.establishment_id}),
+            link_id=link.id,
+            link_unit_id=link.unit_id,
+        )
+
+
+def _link_may_reach(path: str) -> bool:
+    if path.startswith(LINK_PATHS):
+        return True
+    if path == "/_dash-update-component":
+        body = request.get_json(silent=True) or {}
+        output = str(body.get("output", ""))
+        return any(marker in output for marker in LINK_CALLBACK_OUTPUTS)
+    return False
 
 
 @login_manager.user_loader
@@ -130,6 +172,12 @@ def install(server: Flask, config: Settings) -> None:
             return None
         if flask_login.current_user.is_authenticated:
             return None
+        if current_principal() is not None:  # a reporting-link holder
+            if _link_may_reach(path):
+                return None
+            if path.startswith("/_dash") or request.method != "GET":
+                return Response("Accès limité à la déclaration des lits.", status=403, mimetype="text/plain")
+            return redirect(LINK_PAGE)
         if path.startswith("/_dash") or request.method != "GET":
             return Response("Connexion requise.", status=401, mimetype="text/plain")
         return redirect(f"/login?next={path}")
@@ -141,7 +189,7 @@ def install(server: Flask, config: Settings) -> None:
     @server.after_request
     def _security_headers(response: Response) -> Response:
         # Dash's renderer copies this cookie into the X-CSRFToken header of every callback request.
-        if flask_login.current_user.is_authenticated:
+        if flask_login.current_user.is_authenticated or LINK_SESSION_KEY in flask.session:
             response.set_cookie(
                 "_csrf_token", generate_csrf(), samesite="Strict", secure=config.production, httponly=False
             )
@@ -192,6 +240,27 @@ def install(server: Flask, config: Settings) -> None:
         flask_login.login_user(SessionUser(principal))
         flask.session.permanent = True
         return redirect(_safe_next(request.form.get("next")))
+
+    @server.route("/report/link/<token>", methods=["GET"])
+    @limiter.limit(login_limit)
+    def open_reporting_link(token: str):  # type: ignore[no-untyped-def]
+        """A password-less reporting link: checked, then the holder may report for its establishment only."""
+        from services.auth import resolve_link
+
+        with new_session() as session:
+            try:
+                link, principal = resolve_link(session, token)
+            except AuthError as refusal:
+                return _login_page(f"{refusal} Demandez un nouveau lien à votre cellule régionale.", status=403)
+            audit.record(session, principal, "link.open", "reporting_link", link.id, channel="link",
+                         remote_addr=request.remote_addr)
+            session.commit()
+            link_id = link.id
+        flask_login.logout_user()
+        flask.session.clear()
+        flask.session[LINK_SESSION_KEY] = link_id
+        flask.session.permanent = True
+        return redirect(LINK_PAGE)
 
     @server.route("/logout", methods=["GET", "POST"])
     @csrf.exempt

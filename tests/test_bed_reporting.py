@@ -312,3 +312,33 @@ def test_correcting_an_older_report_does_not_hide_a_newer_one(session: Session, 
     assert latest_reports_for_units(session, [unit.id])[unit.id].id == noon.id
     as_of = session.execute(latest_bed_report_ids(as_of=NOW - timedelta(hours=1)).where(Unit.id == unit.id)).one()
     assert as_of.report_id == fixed.saved.id
+
+
+def test_establishment_batch_is_all_or_nothing(session: Session) -> None:
+    from data_access.models import BedReport
+    from services.beds import submit_establishment_reports
+    from tests import factories as f
+
+    hospital = f.establishment(session, "54")
+    icu = f.unit(session, hospital, "REA_ADULTE")
+    ward = f.unit(session, hospital, "MEDECINE")
+    reporter = f.principal(session, "reporter", establishments=[hospital])
+    before = session.scalar(select(func.count(BedReport.id)))
+    good = {"installed": 20, "open_beds": 20, "occupied": 10, "occupied_covid": 2}
+    bad = {"installed": 20, "open_beds": 20, "occupied": 25, "occupied_covid": 2}
+
+    refused = submit_establishment_reports(session, reporter, {icu.id: good, ward.id: bad})
+    assert refused.saved == []
+    assert [error.rule for error in refused.errors[ward.id]] == ["occupied_le_open"]
+    assert session.scalar(select(func.count(BedReport.id))) == before
+
+    accepted = submit_establishment_reports(session, reporter, {icu.id: good, ward.id: good})
+    assert len(accepted.saved) == 2
+    assert session.scalar(select(func.count(BedReport.id))) == before + 2
+
+    jump = {"installed": 60, "open_beds": 60, "occupied": 50, "occupied_covid": 2}
+    pending = submit_establishment_reports(session, reporter, {icu.id: jump, ward.id: good})
+    assert pending.needs_confirmation
+    assert session.scalar(select(func.count(BedReport.id))) == before + 2
+    confirmed = submit_establishment_reports(session, reporter, {icu.id: jump, ward.id: good}, confirm=True)
+    assert len(confirmed.saved) == 2

@@ -1,0 +1,1 @@
+"""Bed input page (`/report/beds`); ``page.py`` registers it (Dash's scanner skips ``__init__`` files)."""
