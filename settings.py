@@ -52,6 +52,18 @@ BANDS: dict[str, tuple[Band, ...]] = {
         Band(0.95, "85–95 %", "#fc8d59"),
         Band(None, "≥ 95 %", "#d73027"),
     ),
+    "free_beds": (
+        Band(1, "0", "#d73027"),
+        Band(5, "1–4", "#fc8d59"),
+        Band(20, "5–19", "#fee08b"),
+        Band(None, "≥ 20", "#1a9850"),
+    ),
+    "covid_share": (
+        Band(0.10, "< 10 %", "#1a9850"),
+        Band(0.30, "10–30 %", "#fee08b"),
+        Band(0.50, "30–50 %", "#fc8d59"),
+        Band(None, "≥ 50 %", "#d73027"),
+    ),
     "tension": (
         Band(0.30, "< 30 %", "#1a9850"),
         Band(0.60, "30–60 %", "#fc8d59"),

@@ -212,3 +212,69 @@ def empty_figure(message: str, height: int = 360) -> go.Figure:
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
     )
     return figure
+
+
+def add_establishment_points(
+    figure: go.Figure,
+    frame: pd.DataFrame,
+    *,
+    value_column: str,
+    bands: Sequence[Band],
+    hover_template: str,
+    custom_columns: Sequence[str],
+) -> go.Figure:
+    """Establishments as dots coloured by band; late ones get a ring (orange: stale, red: overdue).
+
+    ``frame`` needs latitude, longitude, ``value_column`` and a ``freshness`` column ("fresh", "stale",
+    "overdue"). Only plain circles are used: symbol icons would need a sprite from the internet.
+    """
+    if frame.empty:
+        return figure
+    rings = {"stale": ("#ff9800", "Déclaration > 12 h"), "overdue": ("#b71c1c", "Déclaration > 24 h")}
+    for freshness, (color, label) in rings.items():
+        late = frame[frame["freshness"] == freshness]
+        if not late.empty:
+            figure.add_trace(
+                go.Scattermap(
+                    lat=late["latitude"],
+                    lon=late["longitude"],
+                    mode="markers",
+                    marker={"size": 19, "color": color, "opacity": 0.9},
+                    hoverinfo="skip",
+                    name=label,
+                    showlegend=True,
+                )
+            )
+    colors = [
+        bands[index].color if (index := band_index(value, bands)) is not None else NO_DATA_COLOR
+        for value in frame[value_column]
+    ]
+    # A dark disc under each dot stands in for an outline (map markers have none), so a dot stays visible
+    # on a territory of the same colour.
+    figure.add_trace(
+        go.Scattermap(
+            lat=frame["latitude"],
+            lon=frame["longitude"],
+            mode="markers",
+            marker={"size": 13, "color": "#263238", "opacity": 1},
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
+    figure.add_trace(
+        go.Scattermap(
+            lat=frame["latitude"],
+            lon=frame["longitude"],
+            mode="markers",
+            marker={"size": 9, "color": colors, "opacity": 1},
+            customdata=frame[list(custom_columns)],
+            hovertemplate=hover_template,
+            name="Établissements",
+            showlegend=False,
+        )
+    )
+    figure.update_layout(
+        showlegend=True,
+        legend={"x": 0.99, "xanchor": "right", "y": 0.02, "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0.85)"},
+    )
+    return figure

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import dash
-import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import html
 
 from components import formatting
+from components.tables import grid
 from data_access.db import read_session
 from data_access.models import ROLES
 from data_access.queries.accounts import recent_audit, users
@@ -35,24 +35,23 @@ def layout(**_query: str) -> html.Div:
                 className="text-muted",
             ),
             html.H2("Comptes", className="h5 mt-3"),
-            dag.AgGrid(
-                id="admin-users",
-                rowData=accounts.to_dict("records"),
-                columnDefs=[
+            grid(
+                "admin-users",
+                rows=accounts.to_dict("records"),
+                column_defs=[
                     {"field": "email", "headerName": "Identifiant"},
                     {"field": "name", "headerName": "Nom"},
                     {"field": "role", "headerName": "Rôle"},
                     {"field": "scope", "headerName": "Périmètre", "flex": 2},
                     {"field": "last_login_at", "headerName": "Dernière connexion"},
                 ],
-                defaultColDef={"sortable": True, "filter": True, "resizable": True, "flex": 1},
-                dashGridOptions={"domLayout": "autoHeight"},
             ),
             html.H2("Journal d'audit (200 derniers événements)", className="h5 mt-4"),
-            dag.AgGrid(
-                id="admin-audit",
-                rowData=events.astype(object).where(events.notna(), None).to_dict("records"),
-                columnDefs=[
+            grid(
+                "admin-audit",
+                rows=events.astype(object).where(events.notna(), None).to_dict("records"),
+                page_size=20,
+                column_defs=[
                     {"field": "at", "headerName": "Date"},
                     {"field": "email", "headerName": "Compte"},
                     {"field": "channel", "headerName": "Canal"},
@@ -61,8 +60,6 @@ def layout(**_query: str) -> html.Div:
                     {"field": "entity_id", "headerName": "N°"},
                     {"field": "detail", "headerName": "Détail", "flex": 3},
                 ],
-                defaultColDef={"sortable": True, "filter": True, "resizable": True, "flex": 1},
-                dashGridOptions={"pagination": True, "paginationPageSize": 20, "domLayout": "autoHeight"},
             ),
         ]
     )

@@ -178,3 +178,29 @@ def authorize(
 
     role_label = ROLES.get(principal.role, principal.role)
     raise PermissionDenied(f"Le rôle « {role_label} » ne permet pas cette action.")
+
+
+@dataclass(frozen=True)
+class DetailScope:
+    """Which establishments' own figures a principal may see (aggregates are open to every signed-in user)."""
+
+    region_code: str | None = None
+    establishment_ids: frozenset[int] | None = None
+
+    @property
+    def everything(self) -> bool:
+        return self.region_code is None and self.establishment_ids is None
+
+
+def detail_scope(principal: Principal | None) -> DetailScope | None:
+    """National cell and administrators see every establishment, a regional cell its region, a reporter its
+    own establishments; tracing platforms and link holders see aggregates only (None)."""
+    if principal is None:
+        return None
+    if principal.role in {"national", "admin"}:
+        return DetailScope()
+    if principal.role == "regional":
+        return DetailScope(region_code=principal.region_code)
+    if principal.role == "reporter":
+        return DetailScope(establishment_ids=principal.establishment_ids)
+    return None

@@ -39,6 +39,7 @@ def _territory_column(level: str):  # type: ignore[no-untyped-def]
 
 
 def _scoped(query: Select, bed_types: list[str] | None, territory: tuple[str, str] | None) -> Select:
+    """Filter by bed types and by a territory: ("department"|"region"|"establishment", code)."""
     if bed_types:
         query = query.where(Unit.bed_type_code.in_(bed_types))
     if territory is not None:
@@ -47,6 +48,8 @@ def _scoped(query: Select, bed_types: list[str] | None, territory: tuple[str, st
             query = query.where(Establishment.department_code == code)
         elif level == "region":
             query = query.where(Department.region_code == code)
+        elif level == "establishment":
+            query = query.where(Establishment.id == int(code))
     return query
 
 
@@ -240,3 +243,93 @@ def _aware(value: datetime | str | None) -> datetime | None:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def establishment_situation(
+    session: Session,
+    *,
+    bed_types: list[str] | None = None,
+    region_code: str | None = None,
+    establishment_ids: frozenset[int] | None = None,
+) -> pd.DataFrame:
+    """Current beds per establishment (summed over its units of the chosen types), with contact details,
+    the newest and oldest of its units' reports, and free beds per bed type for the map popup."""
+    query = (
+        select(
+            Establishment.id.label("establishment_id"),
+            Establishment.name,
+            Establishment.finess,
+            Establishment.kind,
+            Establishment.department_code,
+            Department.region_code,
+            Establishment.commune,
+            Establishment.latitude,
+            Establishment.longitude,
+            Establishment.phone,
+            Unit.bed_type_code,
+            BedType.label.label("bed_type"),
+            func.sum(BedReport.installed).label("installed"),
+            func.sum(BedReport.open_beds).label("open_beds"),
+            func.sum(BedReport.occupied).label("occupied"),
+            func.sum(BedReport.occupied_covid).label("occupied_covid"),
+            func.max(BedReport.reported_at).label("last_report_at"),
+            func.min(BedReport.reported_at).label("oldest_report_at"),
+        )
+        .select_from(Unit)
+        .join(Establishment, Unit.establishment_id == Establishment.id)
+        .join(Department, Establishment.department_code == Department.code)
+        .join(BedType, Unit.bed_type_code == BedType.code)
+        .join(BedReport, BedReport.id == latest_report_id())
+        .where(Unit.active.is_(True), Establishment.active.is_(True))
+        .group_by(
+            Establishment.id,
+            Establishment.name,
+            Establishment.finess,
+            Establishment.kind,
+            Establishment.department_code,
+            Department.region_code,
+            Establishment.commune,
+            Establishment.latitude,
+            Establishment.longitude,
+            Establishment.phone,
+            Unit.bed_type_code,
+            BedType.label,
+            BedType.sort_order,
+        )
+        .order_by(Establishment.id, BedType.sort_order)
+    )
+    if bed_types:
+        query = query.where(Unit.bed_type_code.in_(bed_types))
+    if region_code is not None:
+        query = query.where(Department.region_code == region_code)
+    if establishment_ids is not None:
+        query = query.where(Establishment.id.in_(establishment_ids or {-1}))
+    by_type = pd.DataFrame(session.execute(query).mappings().all(), columns=list(query.selected_columns.keys()))
+    if by_type.empty:
+        return by_type.assign(free_by_type=pd.Series(dtype=object))
+    by_type["free"] = by_type["open_beds"] - by_type["occupied"]
+    by_type["free_text"] = by_type["bed_type"] + " : " + by_type["free"].astype(str)
+    keys = [
+        "establishment_id",
+        "name",
+        "finess",
+        "kind",
+        "department_code",
+        "region_code",
+        "commune",
+        "latitude",
+        "longitude",
+        "phone",
+    ]
+    frame = by_type.groupby(keys, as_index=False, dropna=False).agg(
+        installed=("installed", "sum"),
+        open_beds=("open_beds", "sum"),
+        occupied=("occupied", "sum"),
+        occupied_covid=("occupied_covid", "sum"),
+        last_report_at=("last_report_at", "max"),
+        oldest_report_at=("oldest_report_at", "min"),
+        free_by_type=("free_text", "<br>".join),
+    )
+    frame["critical_covid"] = 0
+    frame["critical_baseline"] = 0
+    return _with_rates(frame)

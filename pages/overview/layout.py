@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from components.controls import dropdown
 from components.geo import DEFAULT_VIEW, map_views
+from components.tables import grid
 from data_access.db import read_session
 from data_access.queries.overview import ALL, CRITICAL, bed_types
 from pages.overview.ids import Ids
@@ -78,14 +79,14 @@ def layout(**_query: str) -> html.Div:
                     dbc.Col(
                         [
                             dbc.Label("Type de lits", html_for=Ids.SCOPE, className="small mb-0"),
-                            dcc.Dropdown(id=Ids.SCOPE, options=_scope_options(), value=ALL, clearable=False),
+                            dropdown(id=Ids.SCOPE, options=_scope_options(), value=ALL, clearable=False),
                         ],
                         md=4,
                     ),
                     dbc.Col(
                         [
                             dbc.Label("Vue de la carte", html_for=Ids.VIEW, className="small mb-0"),
-                            dcc.Dropdown(id=Ids.VIEW, options=views, value=DEFAULT_VIEW, clearable=False),
+                            dropdown(id=Ids.VIEW, options=views, value=DEFAULT_VIEW, clearable=False),
                         ],
                         md=3,
                     ),
@@ -137,12 +138,10 @@ def layout(**_query: str) -> html.Div:
                 dbc.CardBody(
                     [
                         html.H2(id=Ids.TABLE_TITLE, className="h6"),
-                        dag.AgGrid(
-                            id=Ids.TABLE,
-                            columnDefs=COLUMN_DEFS,
-                            rowData=[],
-                            defaultColDef={"sortable": True, "filter": True, "resizable": True},
-                            dashGridOptions={"domLayout": "autoHeight", "animateRows": False},
+                        grid(
+                            Ids.TABLE,
+                            COLUMN_DEFS,
+                            page_size=None,
                             csvExportParams={"fileName": "situation-lits.csv", "columnSeparator": ";"},
                             style={"width": "100%"},
                         ),

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from components.controls import dropdown
+from components.tables import grid
 from data_access.db import read_session
 from data_access.queries.bed_reporting import reportable_establishments
 from pages.report_beds.ids import Ids
@@ -51,7 +52,7 @@ def layout(establishment: str | None = None, **_query: str) -> html.Div:
                 dbc.Col(
                     [
                         dbc.Label("Établissement", html_for=Ids.ESTABLISHMENT, className="small mb-0"),
-                        dcc.Dropdown(
+                        dropdown(
                             id=Ids.ESTABLISHMENT,
                             options=[{"label": label, "value": value} for value, label in choices],
                             value=chosen,
@@ -87,17 +88,11 @@ def layout(establishment: str | None = None, **_query: str) -> html.Div:
                             f"{settings.correction_days} jours).",
                             className="small text-muted",
                         ),
-                        dag.AgGrid(
-                            id=Ids.HISTORY,
-                            columnDefs=HISTORY_COLUMNS,
-                            rowData=[],
-                            defaultColDef={"sortable": True, "filter": True, "resizable": True, "flex": 1},
-                            dashGridOptions={
-                                "rowSelection": "single",
-                                "pagination": True,
-                                "paginationPageSize": 10,
-                                "domLayout": "autoHeight",
-                            },
+                        grid(
+                            Ids.HISTORY,
+                            HISTORY_COLUMNS,
+                            page_size=10,
+                            options={"rowSelection": "single"},
                             getRowId="params.data.id",
                         ),
                         dbc.Button(
