@@ -78,9 +78,15 @@ def seed_demo_command(days: int, end_day: datetime | None, seed: int, department
         summary = _database_errors(run)
     except DemoError as refusal:
         raise click.ClickException(str(refusal)) from None
-    click.echo(f"Données de démonstration créées jusqu'au {end:%d/%m/%Y} ({days} jours).")
-    for name, value in dataclasses.asdict(summary).items():
+    click.echo(
+        f"Données de démonstration créées du {summary.start:%d/%m/%Y} au {summary.end:%d/%m/%Y} "
+        f"pour {len(summary.departments)} département(s)."
+    )
+    for name, value in summary.counts().items():
         click.echo(f"  {name}: {value}")
+    click.echo("Comptes de démonstration (mot de passe commun, voir le README) :")
+    for account in summary.accounts:
+        click.echo(f"  {account.email} — {account.description}")
 
 
 @click.command("create-user")
