@@ -63,7 +63,6 @@ def init_db() -> None:
 def seed_demo_command(days: int, end_day: datetime | None, seed: int, departments: str) -> None:
     """Fill an empty database with deterministic demo data for every domain."""
     from services.demo import DemoError, seed_demo
-
     from services.setup import init_database
 
     codes = [code.strip() for code in departments.split(",") if code.strip()] or None

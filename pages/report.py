@@ -38,6 +38,18 @@ def layout(**_query: str) -> html.Div:
                         action=True,
                         id="report-link-beds",
                     ),
+                    dbc.ListGroupItem(
+                        "Contact-tracing : cas, contacts et délais par département et par jour",
+                        href="/report/tracing",
+                        action=True,
+                        id="report-link-tracing",
+                    ),
+                    dbc.ListGroupItem(
+                        "Liens de déclaration sans mot de passe (administrateurs et cellules régionales)",
+                        href="/report/links",
+                        action=True,
+                        id="report-link-links",
+                    ),
                 ],
                 className="mb-3",
             ),

@@ -345,7 +345,7 @@ def upload_bed_file(
                 line, finess, unit.id, unit.name, bed_report.id, tuple(_as_column_errors(checked.warnings))
             ))
         audit.record(
-            session, principal, "beds.upload", "upload", filename[:40], channel=CHANNEL, remote_addr=remote_addr,
+            session, principal, "beds.upload", "upload", filename[:200], channel=CHANNEL, remote_addr=remote_addr,
             detail={"file": filename, "accepted": len(report.accepted), "rejected": len(report.rejected),
                     "rejected_lines": [rejected.line for rejected in report.rejected],
                     "encoding": report.encoding},

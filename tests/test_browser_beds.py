@@ -28,7 +28,8 @@ def world(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
 
 def grid_rows(dash_duo, grid_id: str) -> int:  # type: ignore[no-untyped-def]
     return dash_duo.driver.execute_script(
-        f"return document.querySelectorAll('#{grid_id} .ag-center-cols-container .ag-row').length")
+        f"return document.querySelectorAll('#{grid_id} .ag-center-cols-container .ag-row').length"
+    )
 
 
 def choose(dash_duo, dropdown_id: str, label: str) -> None:  # type: ignore[no-untyped-def]
@@ -72,20 +73,33 @@ def test_regional_cell_uses_the_bed_situation(dash_duo, world) -> None:  # type:
     choose(dash_duo, "beds-indicator", "Tension hospitalière (soins critiques)")
     dash_duo.wait_for_text_to_equal("#beds-timeline-title", "Tension hospitalière (soins critiques) — France")
     choose(dash_duo, "beds-scope", "Réanimation adulte")
-    wait_until(dash_duo, lambda: "Tension hospitalière" in dash_duo.driver.execute_script(
-        "return document.querySelector('#beds-map .js-plotly-plot').data[0].name + ' ' + "
-        "document.querySelector('#beds-map .js-plotly-plot').data[1].name"), message="the map shows tension")
+    wait_until(
+        dash_duo,
+        lambda: (
+            "Tension hospitalière"
+            in dash_duo.driver.execute_script(
+                "return document.querySelector('#beds-map .js-plotly-plot').data[0].name + ' ' + "
+                "document.querySelector('#beds-map .js-plotly-plot').data[1].name"
+            )
+        ),
+        message="the map shows tension",
+    )
 
     with Session(world) as session:
         moselle = session.get(Department, "57")
         lon, lat = moselle.longitude, moselle.latitude
     dash_duo.find_element("#beds-points").click()  # hide the dots so the click lands on the department
-    wait_until(dash_duo, lambda: dash_duo.driver.execute_script(
-        "return document.querySelector('#beds-map .js-plotly-plot').data.every(t => t.type === 'choroplethmap')"),
-        message="establishment dots hidden")
+    wait_until(
+        dash_duo,
+        lambda: dash_duo.driver.execute_script(
+            "return document.querySelector('#beds-map .js-plotly-plot').data.every(t => t.type === 'choroplethmap')"
+        ),
+        message="establishment dots hidden",
+    )
     click_map_at(dash_duo, "beds-map", lon, lat)
-    dash_duo.wait_for_text_to_equal("#beds-timeline-title", "Tension hospitalière (soins critiques) — Moselle",
-                                    timeout=20)
+    dash_duo.wait_for_text_to_equal(
+        "#beds-timeline-title", "Tension hospitalière (soins critiques) — Moselle", timeout=20
+    )
     wait_until(dash_duo, lambda: "Établissements — Moselle" in dash_duo.find_element("#beds-table-title").text)
     table_text = dash_duo.find_element("#beds-table").text
     assert "57" in table_text and "(54)" not in table_text
@@ -98,6 +112,7 @@ def test_regional_cell_uses_the_bed_situation(dash_duo, world) -> None:  # type:
     distances = dash_duo.driver.execute_script(
         "return Array.from(document.querySelectorAll('#beds-find-grid .ag-center-cols-container .ag-row'))"
         ".sort((a, b) => Number(a.getAttribute('row-index')) - Number(b.getAttribute('row-index')))"
-        ".map(r => Number(r.querySelector('[col-id=distance_km]').textContent))")
+        ".map(r => Number(r.querySelector('[col-id=distance_km]').textContent))"
+    )
     assert distances == sorted(distances)
     screenshot(dash_duo, "beds-find")

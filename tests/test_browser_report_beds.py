@@ -24,8 +24,17 @@ def world(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
         hospital = f.establishment(session, "54", name="CHRU de Nancy")
         icu = f.unit(session, hospital, "REA_ADULTE", name="Réanimation médicale")
         ward = f.unit(session, hospital, "MEDECINE", name="Médecine interne")
-        f.bed_report(session, icu, reported_at=f.hours_ago(3, now=datetime.now(UTC)), open_beds=20, occupied=12, occupied_covid=4)
-        f.bed_report(session, ward, reported_at=f.hours_ago(3, now=datetime.now(UTC)), open_beds=30, occupied=20, occupied_covid=2)
+        f.bed_report(
+            session, icu, reported_at=f.hours_ago(3, now=datetime.now(UTC)), open_beds=20, occupied=12, occupied_covid=4
+        )
+        f.bed_report(
+            session,
+            ward,
+            reported_at=f.hours_ago(3, now=datetime.now(UTC)),
+            open_beds=30,
+            occupied=20,
+            occupied_covid=2,
+        )
         f.user(session, "reporter", establishments=[hospital], email="declarant@test.fr")
         ids = {"icu": icu.id, "ward": ward.id}
     db.configure(engine.url.render_as_string(hide_password=False))
@@ -72,15 +81,21 @@ def test_reporter_updates_two_numbers_and_saves(dash_duo, world) -> None:  # typ
     dash_duo.wait_for_text_to_equal(f'[id=\'{{"type":"report-beds-free","unit":{ids["icu"]}}}\']', "5")
     dash_duo.find_element("#report-beds-save").click()
     dash_duo.wait_for_contains_text("#report-beds-saved", "2 unité(s)")
-    wait_until(dash_duo, lambda: "à l'instant" in dash_duo.find_element(f"#report-beds-unit-{ids['icu']}").text
-               or "min" in dash_duo.find_element(f"#report-beds-unit-{ids['icu']}").text,
-               message="the unit's freshness badge is renewed")
+    wait_until(
+        dash_duo,
+        lambda: (
+            "à l'instant" in dash_duo.find_element(f"#report-beds-unit-{ids['icu']}").text
+            or "min" in dash_duo.find_element(f"#report-beds-unit-{ids['icu']}").text
+        ),
+        message="the unit's freshness badge is renewed",
+    )
     assert dash_duo.find_element(field(ids["icu"], "occupied")).get_attribute("value") == "15"
     assert dash_duo.find_element(field(ids["icu"], "occupied_covid")).get_attribute("value") == "6"
     assert reports(engine) == before + 2
     with Session(engine) as session:
-        newest = session.scalar(select(BedReport).where(BedReport.unit_id == ids["icu"])
-                                .order_by(BedReport.id.desc()).limit(1))
+        newest = session.scalar(
+            select(BedReport).where(BedReport.unit_id == ids["icu"]).order_by(BedReport.id.desc()).limit(1)
+        )
         assert (newest.occupied, newest.occupied_covid, newest.channel) == (15, 6, "form")
     # The history lists the new reports.
     dash_duo.wait_for_contains_text("#report-beds-history", "Réanimation médicale")

@@ -33,8 +33,12 @@ def make_link(world: WebWorld, token: str, *, expires_in: timedelta = timedelta(
     with Session(world.engine) as session, session.begin():
         admin = session.query(User).filter_by(email=world.admin_email).one()
         link = ReportingLink(
-            token_hash=hash_token(token), establishment_id=world.establishment_id, holder_name="Dr Test",
-            created_by_id=admin.id, expires_at=utcnow() + expires_in, revoked_at=utcnow() if revoked else None,
+            token_hash=hash_token(token),
+            establishment_id=world.establishment_id,
+            holder_name="Dr Test",
+            created_by_id=admin.id,
+            expires_at=utcnow() + expires_in,
+            revoked_at=utcnow() if revoked else None,
         )
         session.add(link)
         session.flush()
@@ -50,8 +54,11 @@ def test_valid_link_opens_only_the_bed_input_page(client, world: WebWorld) -> No
     # Situation pages and their data are not for link holders.
     assert client.get("/").headers["Location"] == "/report/beds"
     assert client.get("/beds").headers["Location"] == "/report/beds"
-    overview = client.post("/_dash-update-component", data=json.dumps({"output": "overview-kpis.children"}),
-                           content_type="application/json")
+    overview = client.post(
+        "/_dash-update-component",
+        data=json.dumps({"output": "overview-kpis.children"}),
+        content_type="application/json",
+    )
     assert overview.status_code == 403
 
 

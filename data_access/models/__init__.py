@@ -20,7 +20,7 @@ from data_access.models.territory import (
     Region,
     Unit,
 )
-from data_access.models.testing import ALL_AGES, TestCount
+from data_access.models.testing import ALL_AGES, TestCount, TestWindowCount
 from data_access.models.tracing import CLUSTER_SETTINGS, CLUSTER_STATUSES, Cluster, TracingDaily
 from data_access.models.vaccination import SlotReport, Vaccine, WaitingListEntry
 
@@ -48,6 +48,7 @@ __all__ = [
     "StaffingNeed",
     "StockReport",
     "TestCount",
+    "TestWindowCount",
     "TracingDaily",
     "UTCDateTime",
     "Unit",

@@ -83,6 +83,6 @@ class AuditEvent(Base):
     channel: Mapped[str] = mapped_column(String(10))
     action: Mapped[str] = mapped_column(String(30))
     entity: Mapped[str] = mapped_column(String(40))
-    entity_id: Mapped[str | None] = mapped_column(String(40))
+    entity_id: Mapped[str | None] = mapped_column(String(200))
     remote_addr: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[str | None] = mapped_column(Text)

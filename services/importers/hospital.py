@@ -214,7 +214,7 @@ def import_hospital_file(
         _upsert(session, figures, filename, report)
     report.seconds = round(clock.perf_counter() - started, 3)
     audit.record(
-        session, principal, "import.hospital", "hospital_open_data", filename[:40], channel="import",
+        session, principal, "import.hospital", "hospital_open_data", filename[:200], channel="import",
         detail={
             "file": filename,
             "rows_read": report.rows_read,

@@ -1,0 +1,1 @@
+"""Reporting-link management (`/report/links`); ``page.py`` registers it."""
