@@ -63,11 +63,20 @@ def start_and_sign_in(
     password: str = f.TEST_PASSWORD,  # type: ignore[no-untyped-def]
     next_path: str = "/",
 ) -> None:
-    """Start the app without dash_duo's wait on "/" (the guard sends it to /login), then sign in."""
-    dash_duo.start_server(app, navigate=False)
+    """Start the app on a free port without dash_duo's wait on "/" (the guard sends it to /login), then sign in."""
+    dash_duo.start_server(app, navigate=False, port=free_port())
     dash_duo._url = dash_duo.server.url
     sign_in(dash_duo, email, password, next_path)
     dash_duo.wait_for_element("#react-entry-point", timeout=20)
+
+
+def free_port() -> int:
+    """A port nobody listens on, so browser tests can run beside another server (or in parallel)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def sign_in(dash_duo, email: str, password: str = f.TEST_PASSWORD, next_path: str = "/") -> None:  # type: ignore[no-untyped-def]
