@@ -95,7 +95,17 @@ def map_trace_locations(dash_duo, graph_id: str) -> list[list[str]]:  # type: ig
 
 
 def click_map_at(dash_duo, graph_id: str, longitude: float, latitude: float) -> None:  # type: ignore[no-untyped-def]
-    """A real mouse click at the viewport pixel where MapLibre draws (longitude, latitude)."""
+    """A real mouse click at the viewport pixel where MapLibre draws (longitude, latitude), once the map is idle."""
+    wait_until(
+        dash_duo,
+        lambda: dash_duo.driver.execute_script(
+            "const gd = document.querySelector(arguments[0] + ' .js-plotly-plot');"
+            "const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;"
+            "return !!(sub && sub.map.loaded() && !sub.map.isMoving());",
+            f"#{graph_id}",
+        ),
+        message="the map has finished drawing",
+    )
     x, y = dash_duo.driver.execute_script(
         "const gd = document.querySelector(arguments[0] + ' .js-plotly-plot');"
         "const map = gd._fullLayout.map._subplot.map;"
@@ -110,6 +120,20 @@ def click_map_at(dash_duo, graph_id: str, longitude: float, latitude: float) -> 
     actions.pointer_action.move_to_location(x, y)
     actions.pointer_action.click()
     actions.perform()
+
+
+def click_map_until(dash_duo, graph_id: str, longitude: float, latitude: float, done, attempts: int = 3) -> None:  # type: ignore[no-untyped-def]
+    """Click the map until ``done()`` holds: the first click may land while the map is still settling."""
+    from selenium.common.exceptions import TimeoutException
+
+    for attempt in range(attempts):
+        click_map_at(dash_duo, graph_id, longitude, latitude)
+        try:
+            wait_until(dash_duo, done, timeout=8, message="the click selected the territory")
+            return
+        except TimeoutException:
+            if attempt == attempts - 1:
+                raise
 
 
 def screenshot(dash_duo, name: str) -> Path:  # type: ignore[no-untyped-def]

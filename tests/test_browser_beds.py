@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from data_access import db
 from data_access.models import Department
 from services.demo import DEMO_PASSWORD, seed_demo
-from tests.browser_support import click_map_at, screenshot, start_and_sign_in, wait_until
+from tests.browser_support import click_map_until, screenshot, start_and_sign_in, wait_until
 from tests.conftest import new_database
 
 pytestmark = pytest.mark.browser
@@ -96,7 +96,9 @@ def test_regional_cell_uses_the_bed_situation(dash_duo, world) -> None:  # type:
         ),
         message="establishment dots hidden",
     )
-    click_map_at(dash_duo, "beds-map", lon, lat)
+    click_map_until(
+        dash_duo, "beds-map", lon, lat, lambda: "Moselle" in dash_duo.find_element("#beds-timeline-title").text
+    )
     dash_duo.wait_for_text_to_equal(
         "#beds-timeline-title", "Tension hospitalière (soins critiques) — Moselle", timeout=20
     )

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from data_access.models import Department
 from tests.browser_support import (
-    click_map_at,
+    click_map_until,
     map_trace_locations,
     national_world,
     screenshot,
@@ -48,7 +48,9 @@ def test_overview_map_click_filters_timeline_and_table(dash_duo, world) -> None:
     with Session(world) as session:
         moselle = session.get(Department, "57")
         lon, lat = moselle.longitude, moselle.latitude
-    click_map_at(dash_duo, "overview-map", lon, lat)
+    click_map_until(
+        dash_duo, "overview-map", lon, lat, lambda: "Moselle" in dash_duo.find_element("#overview-timeline-title").text
+    )
 
     dash_duo.wait_for_text_to_equal("#overview-timeline-title", "Occupation au fil des jours — Moselle", timeout=20)
     dash_duo.wait_for_text_to_equal("#overview-table-title", "Départements de la même région", timeout=20)

@@ -156,9 +156,9 @@ def _with_rates(frame: pd.DataFrame) -> pd.DataFrame:
 
 def territory_names(session: Session, level: str) -> dict[str, str]:
     if level == "department":
-        return dict(session.execute(select(Department.code, Department.name)).tuples().all())
+        return dict(session.execute(select(Department.code, Department.name)).all())
     if level == "region":
-        return dict(session.execute(select(Region.code, Region.name)).tuples().all())
+        return dict(session.execute(select(Region.code, Region.name)).all())
     return {"FR": "France"}
 
 

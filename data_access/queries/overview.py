@@ -25,7 +25,7 @@ def bed_type_filter(session: Session, scope: str) -> list[str] | None:
 
 
 def bed_types(session: Session) -> list[tuple[str, str]]:
-    return list(session.execute(select(BedType.code, BedType.label).order_by(BedType.sort_order)).tuples())
+    return list(session.execute(select(BedType.code, BedType.label).order_by(BedType.sort_order)).all())
 
 
 def territory_situation(
@@ -53,7 +53,7 @@ def territory_situation(
             code: name
             for code, name in session.execute(
                 select(Department.code, Department.name).where(Department.region_code == within_region)
-            ).tuples()
+            ).all()
         }
     frame = pd.DataFrame({"code": list(names), "name": list(names.values())})
     frame = frame.merge(totals, on="code", how="left").sort_values("code", ignore_index=True)

@@ -1,0 +1,1 @@
+"""Benchmarks that can be rerun; see each module docstring for the command."""
