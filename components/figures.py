@@ -85,7 +85,6 @@ def choropleth(
             customdata=shown[list(custom_columns)],
             hovertemplate=hover_template,
             colorbar={
-                "title": {"text": title, "side": "top"},
                 "tickvals": [index + 0.5 for index in range(steps)],
                 "ticktext": [band.label for band in bands],
                 # Top left lies over the Atlantic at every view, so the legend never hides a territory.
@@ -95,7 +94,7 @@ def choropleth(
                 "xanchor": "left",
                 "y": 0.98,
                 "yanchor": "top",
-                "bgcolor": "rgba(255,255,255,0.85)",
+                "bgcolor": "rgba(255,255,255,0.7)",
             },
             name=title,
         )
@@ -117,7 +116,9 @@ def choropleth(
     chosen = map_views().get(view) or map_views()[DEFAULT_VIEW]
     figure.update_layout(
         map={"style": "white-bg", "center": chosen["center"], "zoom": chosen["zoom"]},
-        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        # The legend's title sits above the map: inside it, its box would veil the land beneath.
+        title={"text": title, "x": 0.01, "xanchor": "left", "y": 0.99, "yanchor": "top", "font": {"size": 14}},
+        margin={"l": 0, "r": 0, "t": 30, "b": 0},
         height=height,
         font=FONT,
         showlegend=False,
