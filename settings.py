@@ -30,8 +30,6 @@ class Settings:
     database_url: str
     secret_key: str
     production: bool
-    cache_type: str
-    cache_redis_url: str | None
     ratelimit_storage_uri: str
     login_attempts_per_minute: int
     max_upload_bytes: int
@@ -81,12 +79,46 @@ BANDS: dict[str, tuple[Band, ...]] = {
         Band(10, "5–10 %", "#fc8d59"),
         Band(None, "≥ 10 %", "#d73027"),
     ),
+    # Tests per 100 000 inhabitants over 7 days. No official alert levels exist: these indicative steps
+    # span France's range from summer 2020 (~1 000) to winter 2021–22 (> 10 000). More testing is not a
+    # danger, hence a blue scale.
+    "testing_rate": (
+        Band(1000, "< 1 000", "#c6dbef"),
+        Band(2000, "1 000–2 000", "#9ecae1"),
+        Band(3000, "2 000–3 000", "#6baed6"),
+        Band(5000, "3 000–5 000", "#3182bd"),
+        Band(None, "≥ 5 000", "#08519c"),
+    ),
     "days_of_cover": (
         Band(3, "< 3 j", "#d73027"),
         Band(7, "3–7 j", "#fc8d59"),
         Band(21, "7–21 j", "#fee08b"),
         Band(60, "21–60 j", "#1a9850"),
         Band(None, "> 60 j", "#4575b4"),
+    ),
+    # Tracing rates are in percent. 80 % within 4 h / 24 h are the French targets; for new cases already known
+    # as contacts there is no official target: Santé publique France reported only 20–25 % in autumn 2020.
+    "pct_index_reached_4h": (
+        Band(50, "< 50 %", "#d73027"),
+        Band(80, "50–80 %", "#fc8d59"),
+        Band(None, "≥ 80 % (objectif)", "#1a9850"),
+    ),
+    "pct_contacts_reached_24h": (
+        Band(50, "< 50 %", "#d73027"),
+        Band(80, "50–80 %", "#fc8d59"),
+        Band(None, "≥ 80 % (objectif)", "#1a9850"),
+    ),
+    "pct_known_as_contacts": (
+        Band(25, "< 25 %", "#d73027"),
+        Band(50, "25–50 %", "#fc8d59"),
+        Band(None, "≥ 50 %", "#1a9850"),
+    ),
+    # Contacts identified per case has no official target either: a neutral blue scale, not a judgement.
+    "contacts_per_case": (
+        Band(1, "< 1", "#deebf7"),
+        Band(2, "1–2", "#9ecae1"),
+        Band(3, "2–3", "#4292c6"),
+        Band(None, "≥ 3", "#08519c"),
     ),
 }
 
@@ -123,8 +155,6 @@ def load() -> Settings:
         database_url=os.environ.get("DATABASE_URL") or default_database_url(),
         secret_key=secret_key,
         production=production,
-        cache_type="RedisCache" if redis_url else "SimpleCache",
-        cache_redis_url=redis_url,
         ratelimit_storage_uri=redis_url or "memory://",
         login_attempts_per_minute=_int("LOGIN_ATTEMPTS_PER_MINUTE", 10),
         max_upload_bytes=_int("MAX_UPLOAD_BYTES", 5 * 1024 * 1024),
