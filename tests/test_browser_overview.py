@@ -72,3 +72,12 @@ def test_overview_map_click_filters_timeline_and_table(dash_duo, world) -> None:
     dash_duo.find_element("#overview-reset").click()
     dash_duo.wait_for_text_to_equal("#overview-timeline-title", "Occupation au fil des jours — France", timeout=20)
     assert dash_duo.get_logs() == [] or all("favicon" in entry["message"] for entry in dash_duo.get_logs())
+
+
+def test_unknown_address_shows_the_french_404(dash_duo, world) -> None:  # type: ignore[no-untyped-def]
+    from app import app
+
+    start_and_sign_in(dash_duo, app, "national@test.fr", next_path="/nulle-part")
+    dash_duo.wait_for_contains_text("#not-found", "Page introuvable", timeout=20)
+    dash_duo.find_element("#not-found-home").click()
+    dash_duo.wait_for_text_to_equal("#overview-timeline-title", "Occupation au fil des jours — France", timeout=30)
