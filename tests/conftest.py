@@ -113,3 +113,23 @@ def session(engine: Engine) -> Iterator[Session]:
 @pytest.fixture(scope="session")
 def worker_id(request: pytest.FixtureRequest) -> str:
     return getattr(request.config, "workerinput", {}).get("workerid", "main")
+
+
+@pytest.fixture(scope="module")
+def web_world(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A committed database for one test module, with the app pointed at it (see tests/web_support.py)."""
+    from tests.web_support import build_world
+
+    return build_world(tmp_path_factory)
+
+
+@pytest.fixture
+def client(web_world):  # type: ignore[no-untyped-def]
+    """The real app's Flask test client, with the login throttle reset between tests."""
+    from app import server
+    from services.web import limiter
+
+    limiter.reset()
+    server.config["TESTING"] = True
+    with server.test_client() as test_client:
+        yield test_client

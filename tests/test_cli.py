@@ -7,16 +7,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from data_access.models import User
-from tests.web_support import WebWorld, build_world
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> WebWorld:
-    return build_world(tmp_path_factory)
+from tests.web_support import WebWorld
 
 
 @pytest.fixture
-def run(world: WebWorld):  # type: ignore[no-untyped-def]
+def run(web_world: WebWorld):  # type: ignore[no-untyped-def]
     from app import server
 
     runner = server.test_cli_runner()
@@ -27,8 +22,8 @@ def run(world: WebWorld):  # type: ignore[no-untyped-def]
     return invoke
 
 
-def _users(world: WebWorld) -> int:
-    with Session(world.engine) as session:
+def _users(web_world: WebWorld) -> int:
+    with Session(web_world.engine) as session:
         return session.scalar(select(func.count(User.id)))
 
 
@@ -39,7 +34,7 @@ def test_every_command_has_help(run, command: str) -> None:  # type: ignore[no-u
     assert "Usage:" in result.output
 
 
-def test_create_user_with_scope(run, world: WebWorld) -> None:  # type: ignore[no-untyped-def]
+def test_create_user_with_scope(run, web_world: WebWorld) -> None:  # type: ignore[no-untyped-def]
     result = run(
         "create-user",
         "--email",
@@ -55,7 +50,7 @@ def test_create_user_with_scope(run, world: WebWorld) -> None:  # type: ignore[n
     )
     assert result.exit_code == 0, result.output
     assert "Compte créé : nouvelle.ars@test.fr" in result.output
-    with Session(world.engine) as session:
+    with Session(web_world.engine) as session:
         user = session.scalar(select(User).where(User.email == "nouvelle.ars@test.fr"))
         assert user.role == "regional"
         assert user.region_code == "44"
@@ -83,16 +78,16 @@ def test_create_user_with_scope(run, world: WebWorld) -> None:  # type: ignore[n
         (["--email", "national@test.fr", "--name", "X", "--role", "national"], "existe déjà"),
     ],
 )
-def test_create_user_refusals(run, world: WebWorld, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
-    before = _users(world)
+def test_create_user_refusals(run, web_world: WebWorld, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
+    before = _users(web_world)
     result = run("create-user", *args, "--password", "un mot de passe long")
     assert result.exit_code == 1
     assert message in result.output
     assert "Traceback" not in result.output
-    assert _users(world) == before
+    assert _users(web_world) == before
 
 
-def test_create_user_short_password_refused(run, world: WebWorld) -> None:  # type: ignore[no-untyped-def]
+def test_create_user_short_password_refused(run, web_world: WebWorld) -> None:  # type: ignore[no-untyped-def]
     result = run("create-user", "--email", "b@test.fr", "--name", "B", "--role", "national", "--password", "court")
     assert result.exit_code == 1
     assert "10 caractères au moins" in result.output

@@ -10,31 +10,17 @@ from sqlalchemy.orm import Session
 
 from data_access.models import ReportingLink, User, utcnow
 from services.auth import hash_token
-from services.web import limiter
-from tests.web_support import WebWorld, build_world
+from tests.web_support import WebWorld
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> WebWorld:
-    return build_world(tmp_path_factory)
-
-
-@pytest.fixture
-def client(world: WebWorld):  # type: ignore[no-untyped-def]
-    from app import server
-
-    limiter.reset()
-    server.config["TESTING"] = True
-    with server.test_client() as test_client:
-        yield test_client
-
-
-def make_link(world: WebWorld, token: str, *, expires_in: timedelta = timedelta(days=7), revoked: bool = False) -> int:
-    with Session(world.engine) as session, session.begin():
-        admin = session.query(User).filter_by(email=world.admin_email).one()
+def make_link(
+    web_world: WebWorld, token: str, *, expires_in: timedelta = timedelta(days=7), revoked: bool = False
+) -> int:
+    with Session(web_world.engine) as session, session.begin():
+        admin = session.query(User).filter_by(email=web_world.admin_email).one()
         link = ReportingLink(
             token_hash=hash_token(token),
-            establishment_id=world.establishment_id,
+            establishment_id=web_world.establishment_id,
             holder_name="Dr Test",
             created_by_id=admin.id,
             expires_at=utcnow() + expires_in,
@@ -45,8 +31,8 @@ def make_link(world: WebWorld, token: str, *, expires_in: timedelta = timedelta(
         return link.id
 
 
-def test_valid_link_opens_only_the_bed_input_page(client, world: WebWorld) -> None:  # type: ignore[no-untyped-def]
-    make_link(world, "valid-token-123")
+def test_valid_link_opens_only_the_bed_input_page(client, web_world: WebWorld) -> None:  # type: ignore[no-untyped-def]
+    make_link(web_world, "valid-token-123")
     response = client.get("/report/link/valid-token-123")
     assert response.status_code == 302
     assert response.headers["Location"] == "/report/beds"
@@ -70,19 +56,19 @@ def test_valid_link_opens_only_the_bed_input_page(client, world: WebWorld) -> No
         ({"revoked": True}, "revoked-token", "Ce lien de déclaration a été révoqué."),
     ],
 )
-def test_bad_links_are_refused(client, world: WebWorld, make, token: str, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_links_are_refused(client, web_world: WebWorld, make, token: str, message: str) -> None:  # type: ignore[no-untyped-def]
     if make is not None:
-        make_link(world, token, **make)
+        make_link(web_world, token, **make)
     response = client.get(f"/report/link/{token}")
     assert response.status_code == 403
     assert message.replace("'", "&#39;") in response.get_data(as_text=True)
     assert client.get("/report/beds").status_code == 302  # still anonymous
 
 
-def test_link_revoked_after_opening_loses_access(client, world: WebWorld) -> None:  # type: ignore[no-untyped-def]
-    link_id = make_link(world, "soon-revoked")
+def test_link_revoked_after_opening_loses_access(client, web_world: WebWorld) -> None:  # type: ignore[no-untyped-def]
+    link_id = make_link(web_world, "soon-revoked")
     client.get("/report/link/soon-revoked")
     assert client.get("/report/beds").status_code == 200
-    with Session(world.engine) as session, session.begin():
+    with Session(web_world.engine) as session, session.begin():
         session.get(ReportingLink, link_id).revoked_at = utcnow()
     assert client.get("/report/beds").status_code == 302

@@ -9,23 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from data_access.models import AuditEvent, User
-from services.web import limiter
-from tests.web_support import WebWorld, build_world, csrf_token, login
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> WebWorld:
-    return build_world(tmp_path_factory)
-
-
-@pytest.fixture
-def client(world: WebWorld):  # type: ignore[no-untyped-def]
-    from app import server
-
-    limiter.reset()
-    server.config["TESTING"] = True
-    with server.test_client() as test_client:
-        yield test_client
+from tests.web_support import WebWorld, csrf_token, login
 
 
 @pytest.mark.parametrize(
@@ -51,14 +35,14 @@ def test_anonymous_visitor_is_sent_to_login(client, path: str) -> None:  # type:
         assert response.headers["Location"].startswith("/login?next=")
 
 
-def test_anonymous_callback_is_refused_and_changes_nothing(client, world: WebWorld) -> None:  # type: ignore[no-untyped-def]
-    with Session(world.engine) as session:
+def test_anonymous_callback_is_refused_and_changes_nothing(client, web_world: WebWorld) -> None:  # type: ignore[no-untyped-def]
+    with Session(web_world.engine) as session:
         before = session.scalar(select(func.count(AuditEvent.id)))
     response = client.post(
         "/_dash-update-component", data=json.dumps({"output": "x.children"}), content_type="application/json"
     )
     assert response.status_code == 401
-    with Session(world.engine) as session:
+    with Session(web_world.engine) as session:
         assert session.scalar(select(func.count(AuditEvent.id))) == before
 
 
@@ -139,16 +123,16 @@ def test_callback_without_csrf_header_is_refused(client) -> None:  # type: ignor
     assert "Jeton de sécurité" in response.get_data(as_text=True)
 
 
-def test_account_locks_after_five_failures(client, world: WebWorld) -> None:  # type: ignore[no-untyped-def]
+def test_account_locks_after_five_failures(client, web_world: WebWorld) -> None:  # type: ignore[no-untyped-def]
     for _ in range(5):
         assert login(client, "ars@test.fr", "not the password").status_code == 401
     response = login(client, "ars@test.fr")  # right password, but locked
     assert response.status_code == 401
     assert "verrouillé" in response.get_data(as_text=True)
-    with Session(world.engine) as session, session.begin():
+    with Session(web_world.engine) as session, session.begin():
         user = session.scalar(select(User).where(User.email == "ars@test.fr"))
         assert user.locked_until is not None
-        user.locked_until = None  # leave the shared world usable
+        user.locked_until = None  # leave the shared web_world usable
 
 
 def test_login_attempts_are_throttled_per_address(client) -> None:  # type: ignore[no-untyped-def]
