@@ -615,7 +615,7 @@ def upload_tracing_file(
                 allowed[code] = str(exc)
         refusal = allowed[code]
         if refusal is not None:
-            _reject(*where, "departement", f"{refusal} (département {code}).", "forbidden")
+            _reject(*where, "departement", f"Département {code} : {str(refusal).rstrip('.')}.", "forbidden")
             continue
         values: dict[str, object] = {"day": raw_day}
         for column, (model_field, _) in UPLOAD_COLUMNS.items():

@@ -350,7 +350,7 @@ def test_bad_rows_are_rejected_with_line_column_rule_valid_rows_saved(session: S
     }
     messages = {row.line: row.errors[0].message for row in report.rejected}
     assert messages[3].startswith("cas_joints_4h — Cas index joints en moins de 4 h (130)")
-    assert messages[11] == "departement — Hors des départements de votre plateforme. (département 67)."
+    assert messages[11] == "departement — Département 67 : Hors des départements de votre plateforme."
     assert messages[12] == "jour — département 54, jour 08/11/2020 : figure déjà ligne 2."
     assert report.summary() == "2 ligne(s) acceptée(s), 13 ligne(s) rejetée(s) ; 2 version(s) enregistrée(s)."
     assert count_rows(session) == 2

@@ -65,26 +65,11 @@ RATES: dict[str, RateSpec] = {
     "contacts_per_case": RateSpec("contacts_identified", "new_cases", "Contacts identifiés par cas (moyenne)", ""),
 }
 
-_RED, _ORANGE, _GREEN = "#d73027", "#fc8d59", "#1a9850"
-# Bands of the tracing rates, in percent, keyed like settings.BANDS so that the lead can merge them there.
-# 80 % within 4 h / 24 h are the French targets; for cases already known as contacts there is no official
-# target: Santé publique France reported only 20–25 % in autumn 2020, so below 25 % is red.
+# Bands of the tracing rates, in percent: they live in settings.BANDS (thresholds are data); this is the view of
+# the three judged against a target. 80 % within 4 h / 24 h are the French targets; for cases already known as
+# contacts there is no official target (Santé publique France reported only 20–25 % in autumn 2020).
 TRACING_TARGETS: dict[str, tuple[Band, ...]] = {
-    "pct_index_reached_4h": (
-        Band(50, "< 50 %", _RED),
-        Band(80, "50–80 %", _ORANGE),
-        Band(None, "≥ 80 % (objectif)", _GREEN),
-    ),
-    "pct_contacts_reached_24h": (
-        Band(50, "< 50 %", _RED),
-        Band(80, "50–80 %", _ORANGE),
-        Band(None, "≥ 80 % (objectif)", _GREEN),
-    ),
-    "pct_known_as_contacts": (
-        Band(25, "< 25 %", _RED),
-        Band(50, "25–50 %", _ORANGE),
-        Band(None, "≥ 50 %", _GREEN),
-    ),
+    key: settings.bands[key] for key in ("pct_index_reached_4h", "pct_contacts_reached_24h", "pct_known_as_contacts")
 }
 # The target line to draw on timelines; a rate without an official target has none.
 TARGET_VALUES: dict[str, float] = {"pct_index_reached_4h": 80.0, "pct_contacts_reached_24h": 80.0}

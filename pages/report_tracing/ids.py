@@ -1,0 +1,43 @@
+"""Component IDs of the contact-tracing input page; the count inputs use pattern-matching dictionaries."""
+
+from enum import StrEnum
+
+
+class Ids(StrEnum):
+    DEPARTMENT = "report-tracing-department"
+    DAY = "report-tracing-day"
+    DAY_FEEDBACK = "report-tracing-day-feedback"
+    VERSION = "report-tracing-version"
+    PREVIEW = "report-tracing-preview"
+    SAVE = "report-tracing-save"
+    FEEDBACK = "report-tracing-feedback"
+    REFRESH = "report-tracing-refresh"
+    COVERAGE = "report-tracing-coverage"
+    COVERAGE_LINK = "report-tracing-coverage-link"
+    HISTORY = "report-tracing-history"
+    HISTORY_TITLE = "report-tracing-history-title"
+    UPLOAD = "report-tracing-upload"
+    UPLOAD_RESULT = "report-tracing-upload-result"
+    TEMPLATE = "report-tracing-template"
+    TEMPLATE_DOWNLOAD = "report-tracing-template-download"
+    CLUSTERS = "report-tracing-clusters"
+    CLUSTER_REFRESH = "report-tracing-cluster-refresh"
+    CLUSTER_DEPARTMENT = "report-tracing-cluster-department"
+    CLUSTER_COMMUNE = "report-tracing-cluster-commune"
+    CLUSTER_LABEL = "report-tracing-cluster-label"
+    CLUSTER_SETTING = "report-tracing-cluster-setting"
+    CLUSTER_OPENED = "report-tracing-cluster-opened"
+    CLUSTER_CASES = "report-tracing-cluster-cases"
+    CLUSTER_CREATE = "report-tracing-cluster-create"
+    CLUSTER_CREATE_FEEDBACK = "report-tracing-cluster-create-feedback"
+    CLUSTER_SELECTED = "report-tracing-cluster-selected"
+    CLUSTER_SELECTED_TITLE = "report-tracing-cluster-selected-title"
+    CLUSTER_STATUS = "report-tracing-cluster-status"
+    CLUSTER_CLOSED = "report-tracing-cluster-closed"
+    CLUSTER_UPDATE_CASES = "report-tracing-cluster-update-cases"
+    CLUSTER_UPDATE = "report-tracing-cluster-update"
+    CLUSTER_UPDATE_FEEDBACK = "report-tracing-cluster-update-feedback"
+
+
+FIELD = "report-tracing-field"
+FIELD_FEEDBACK = "report-tracing-field-feedback"
