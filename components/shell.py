@@ -29,18 +29,19 @@ def shell() -> html.Div:
     who = []
     if principal is not None:
         who = [
-            html.Span(
+            html.Div(
                 [
-                    html.Strong(principal.display_name),
-                    html.Small(f" · {ROLES.get(principal.role, 'Lien de déclaration')}"),
+                    html.Div(principal.display_name, className="fw-semibold text-truncate shell-user-name"),
+                    html.Div(ROLES.get(principal.role, "Lien de déclaration"), className="small text-white-50"),
                 ],
-                className="navbar-text text-light me-3",
+                className="navbar-text text-light me-3 lh-sm",
                 id="shell-user",
+                title=principal.display_name,
             ),
             html.A(
                 "Se déconnecter" if principal.role != "link" else "Quitter",
                 href="/logout",
-                className="btn btn-outline-light btn-sm",
+                className="btn btn-outline-light btn-sm text-nowrap align-self-center",
                 id="shell-logout",
             ),
         ]
