@@ -559,3 +559,12 @@ def _frame(session: Session, query: Select[Any] | None, columns: list[str]) -> p
         elif column != "incomplete":
             frame[column] = frame[column].astype("string")
     return frame
+
+
+def territory_names(session: Session, level: str) -> dict[str, str]:
+    """Code → name of every territory of ``level`` (``{"FR": "France"}`` for the country), in code order."""
+    _check_level(level)
+    if level == "country":
+        return {COUNTRY_CODE: COUNTRY_NAME}
+    table = Department if level == "department" else Region
+    return {code: name for code, name in session.execute(select(table.code, table.name).order_by(table.code))}
