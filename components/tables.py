@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import dash_ag_grid as dag
@@ -86,3 +87,59 @@ def grid(
     grid_options.update(options or {})
     props.setdefault("defaultColDef", DEFAULT_COLUMN)
     return dag.AgGrid(id=grid_id, columnDefs=column_defs, rowData=rows or [], dashGridOptions=grid_options, **props)
+
+
+def column_headers(column_defs: list[dict], prefix: str = "") -> dict[str, str]:
+    """field -> header of a grid's columns, a grouped column named « group — child »."""
+    headers: dict[str, str] = {}
+    for column in column_defs:
+        if "children" in column:
+            headers.update(column_headers(column["children"], f"{column['headerName']} — "))
+        else:
+            headers[column["field"]] = prefix + column["headerName"]
+    return headers
+
+
+def xlsx_bytes(rows: list[dict] | None, column_defs: list[dict], sheet: str) -> bytes:
+    """The grid's rows as an XLSX sheet with the grid's French headers; codes stay text."""
+    import io
+
+    import pandas as pd
+
+    labels = column_headers(column_defs)
+    frame = pd.DataFrame(rows or [], columns=list(labels)).rename(columns=labels)
+    buffer = io.BytesIO()
+    frame.to_excel(buffer, index=False, sheet_name=sheet[:31])
+    return buffer.getvalue()
+
+
+def register_exports(
+    *,
+    grid_id: str,
+    csv_button: str,
+    xlsx_button: str,
+    download_id: str,
+    column_defs: list[dict],
+    sheet: str,
+    file_stem: str,
+) -> tuple[Callable, Callable]:
+    """Wire a grid's CSV button (AG Grid exports in the browser) and XLSX button (built on the server)."""
+    from datetime import UTC, datetime
+
+    from dash import Input, Output, State, callback, dcc
+
+    @callback(Output(grid_id, "exportDataAsCsv"), Input(csv_button, "n_clicks"), prevent_initial_call=True)
+    def export_csv(_clicks: int | None) -> bool:
+        return True
+
+    @callback(
+        Output(download_id, "data"),
+        Input(xlsx_button, "n_clicks"),
+        State(grid_id, "rowData"),
+        prevent_initial_call=True,
+    )
+    def export_xlsx(_clicks: int | None, rows: list[dict] | None) -> dict:
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
+        return dcc.send_bytes(xlsx_bytes(rows, column_defs, sheet), f"{file_stem}-{stamp}.xlsx")
+
+    return export_csv, export_xlsx

@@ -144,9 +144,13 @@ def screenshot(dash_duo, name: str) -> Path:  # type: ignore[no-untyped-def]
 
 
 def wait_until(dash_duo, predicate, timeout: float = 20, message: str = "") -> None:  # type: ignore[no-untyped-def]
+    """Poll ``predicate`` until it holds; an element replaced by a re-render meanwhile is simply polled again."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    WebDriverWait(dash_duo.driver, timeout).until(lambda _driver: predicate(), message)
+    WebDriverWait(
+        dash_duo.driver, timeout, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)
+    ).until(lambda _driver: predicate(), message)
 
 
 __all__ = ["By", "os"]

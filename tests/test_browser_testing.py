@@ -13,7 +13,7 @@ from components.testing_figures import long_date, short_date
 from data_access import db
 from data_access.models import Department
 from services.demo import DEMO_PASSWORD, seed_demo
-from tests.browser_support import click_map_at, screenshot, start_and_sign_in, wait_until
+from tests.browser_support import click_map_until, screenshot, start_and_sign_in, wait_until
 from tests.conftest import new_database
 
 pytestmark = pytest.mark.browser
@@ -121,7 +121,13 @@ def test_national_cell_animates_the_positivity_map(dash_duo, world) -> None:  # 
     # Play: the slider moves on by itself, day after day, and stops (button back to "Lecture") at the end.
     dash_duo.find_element("#testing-play").click()
     dash_duo.wait_for_contains_text("#testing-play", "Pause", timeout=5)
-    dash_duo.wait_for_contains_text("#testing-day-label", long_date(week_before + timedelta(days=2)), timeout=15)
+    # The slider has moved on from the chosen day (ticks are 700 ms: an exact day may already be past).
+    wait_until(
+        dash_duo,
+        lambda: long_date(week_before) not in dash_duo.find_element("#testing-day-label").text,
+        timeout=15,
+        message="the slider advances by itself",
+    )
     screenshot(dash_duo, "testing-playing")
     dash_duo.wait_for_contains_text("#testing-day-label", long_date(last), timeout=30)
     dash_duo.wait_for_contains_text("#testing-play", "Lecture", timeout=10)
@@ -159,8 +165,9 @@ def test_national_cell_animates_the_positivity_map(dash_duo, world) -> None:  # 
     dash_duo.driver.execute_script(
         "document.querySelector('#testing-map').scrollIntoView({block: 'center', behavior: 'instant'});"
     )
-    click_map_at(dash_duo, "testing-map", lon, lat)
-    dash_duo.wait_for_contains_text("#testing-compare", "57 — Moselle", timeout=20)
+    click_map_until(
+        dash_duo, "testing-map", lon, lat, lambda: "57 — Moselle" in dash_duo.find_element("#testing-compare").text
+    )
     dash_duo.wait_for_contains_text("#testing-age-title", "Moselle", timeout=20)
     wait_until(
         dash_duo,

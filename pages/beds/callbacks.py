@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from datetime import UTC, datetime
 
 import dash_bootstrap_components as dbc
@@ -10,13 +9,14 @@ import pandas as pd
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
 from components import figures, formatting
-from components.tables import grid
+from components.tables import grid, register_exports
 from data_access.db import read_session
 from data_access.models import Department, Establishment
 from data_access.queries import beds, overview
 from data_access.queries.beds_directory import OriginError, find_beds, overdue_establishments, resolve_origin
 from pages.beds.ids import Ids
 from pages.beds.indicators import INDICATORS
+from pages.beds.layout import TABLE_COLUMNS
 from services.auth import DetailScope, detail_scope
 from services.importers.hospital import hospital_timeline
 from services.web import current_principal
@@ -297,32 +297,6 @@ def update_tables(selection: dict | None, bed_scope: str):  # type: ignore[no-un
 
 
 @callback(
-    Output(Ids.TABLE, "exportDataAsCsv"),
-    Input(Ids.EXPORT_CSV, "n_clicks"),
-    prevent_initial_call=True,
-)
-def export_csv(_clicks: int | None) -> bool:
-    return True
-
-
-@callback(
-    Output(Ids.DOWNLOAD, "data"),
-    Input(Ids.EXPORT_XLSX, "n_clicks"),
-    State(Ids.TABLE, "rowData"),
-    prevent_initial_call=True,
-)
-def export_xlsx(_clicks: int | None, rows: list[dict] | None):  # type: ignore[no-untyped-def]
-    from pages.beds.layout import TABLE_COLUMNS
-
-    labels = {column["field"]: column["headerName"] for column in TABLE_COLUMNS}
-    frame = pd.DataFrame(rows or [], columns=list(labels)).rename(columns=labels)
-    buffer = io.BytesIO()
-    frame.to_excel(buffer, index=False, sheet_name="Lits")
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
-    return dcc.send_bytes(buffer.getvalue(), f"lits-etablissements-{stamp}.xlsx")
-
-
-@callback(
     Output(Ids.FIND_ESTABLISHMENT, "options"),
     Input(Ids.FIND_ORIGIN_KIND, "value"),
 )
@@ -418,3 +392,14 @@ def find(
             grid("beds-find-grid", FIND_COLUMNS, rows=rows, page_size=None),
         ]
     )
+
+
+export_csv, export_xlsx = register_exports(
+    grid_id=Ids.TABLE,
+    csv_button=Ids.EXPORT_CSV,
+    xlsx_button=Ids.EXPORT_XLSX,
+    download_id=Ids.DOWNLOAD,
+    column_defs=TABLE_COLUMNS,
+    sheet="Lits",
+    file_stem="lits-etablissements",
+)

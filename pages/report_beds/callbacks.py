@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from datetime import UTC, datetime, timedelta
 
 import dash_bootstrap_components as dbc
@@ -11,6 +10,7 @@ from dash import ALL, MATCH, Input, Output, State, callback, clientside_callback
 from sqlalchemy.orm import selectinload
 
 from components import formatting
+from components.uploads import decode_upload, upload_report
 from data_access.db import read_session, write_session
 from data_access.models import BedReport, Unit
 from data_access.queries.bed_reporting import report_history, units_with_latest
@@ -22,6 +22,7 @@ from services.beds import correct_bed_report, submit_establishment_reports
 from services.web import current_principal
 from settings import settings
 
+UPLOAD_KEYS = (("FINESS", lambda row: row.finess), ("Unité", lambda row: row.unit))
 HIDDEN = {"display": "none"}
 SHOWN = {"display": "inline-block"}
 
@@ -260,44 +261,6 @@ def save_correction(
     return "", HIDDEN, False, done, (refresh or 0) + 1
 
 
-def _upload_result(report) -> html.Div:  # type: ignore[no-untyped-def]
-    color = "danger" if report.file_error else "warning" if report.needs_confirmation or report.rejected else "success"
-    parts: list = [dbc.Alert(report.summary(), color=color, id="report-beds-upload-summary")]
-    if report.rejected:
-        rows = [
-            html.Tr(
-                [
-                    html.Td(row.line),
-                    html.Td(row.finess or "—"),
-                    html.Td(row.unit or "—"),
-                    html.Td(html.Ul([html.Li(error.message) for error in row.errors], className="mb-0")),
-                ]
-            )
-            for row in report.rejected
-        ]
-        parts.append(
-            dbc.Table(
-                [
-                    html.Thead(html.Tr([html.Th("Ligne"), html.Th("FINESS"), html.Th("Unité"), html.Th("Motif")])),
-                    html.Tbody(rows),
-                ],
-                size="sm",
-                striped=True,
-                bordered=True,
-                id="report-beds-upload-rejected",
-            )
-        )
-    warned = [row for row in report.accepted if row.warnings]
-    if warned:
-        parts.append(
-            html.Ul(
-                [html.Li(f"Ligne {row.line} — {warning.message}") for row in warned for warning in row.warnings],
-                className="small",
-            )
-        )
-    return html.Div(parts)
-
-
 @callback(
     Output(Ids.UPLOAD_RESULT, "children"),
     Output(Ids.UPLOAD_PENDING, "data"),
@@ -318,9 +281,8 @@ def upload(contents: str | None, _confirm: int | None, filename: str | None, pen
         contents, filename = pending["contents"], pending["filename"]
     if not contents:
         return no_update, None, HIDDEN, no_update
-    try:
-        data = base64.b64decode(contents.split(",", 1)[1], validate=True)
-    except (IndexError, ValueError):
+    data = decode_upload(contents)
+    if data is None:
         return dbc.Alert("Fichier illisible.", color="danger"), None, HIDDEN, no_update
     with write_session() as session:
         report = upload_bed_file(
@@ -331,9 +293,12 @@ def upload(contents: str | None, _confirm: int | None, filename: str | None, pen
             confirm=confirm,
             remote_addr=flask.request.remote_addr,
         )
+    shown = upload_report(
+        report, key_columns=UPLOAD_KEYS, id_prefix="report-beds-upload", pending=report.needs_confirmation
+    )
     if report.needs_confirmation:
-        return _upload_result(report), {"contents": contents, "filename": filename}, SHOWN, no_update
-    return _upload_result(report), None, HIDDEN, ((refresh or 0) + 1) if report.saved else no_update
+        return shown, {"contents": contents, "filename": filename}, SHOWN, no_update
+    return shown, None, HIDDEN, ((refresh or 0) + 1) if report.saved else no_update
 
 
 @callback(

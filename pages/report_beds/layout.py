@@ -7,6 +7,7 @@ from dash import dcc, html
 
 from components.controls import dropdown
 from components.tables import grid
+from components.uploads import upload_card
 from data_access.db import read_session
 from data_access.queries.bed_reporting import reportable_establishments
 from pages.report_beds.ids import Ids
@@ -127,35 +128,19 @@ def layout(establishment: str | None = None, **_query: str) -> html.Div:
                 is_open=False,
                 size="lg",
             ),
-            dbc.Card(
-                dbc.CardBody(
-                    [
-                        html.H2("Envoyer un fichier (CSV ou XLSX)", className="h5"),
-                        html.P(
-                            [
-                                "L'export de votre logiciel hospitalier : une ligne par unité (FINESS, unité, "
-                                "type de lit, comptes). Séparateur ; ou , et virgule décimale acceptés. "
-                                "Les lignes valides sont enregistrées, les lignes refusées sont listées avec "
-                                f"leur motif. Taille maximale : {settings.max_upload_bytes // (1024 * 1024)} Mo. ",
-                                html.A("Télécharger le modèle", id=Ids.TEMPLATE, href="#"),
-                                dcc.Download(id=Ids.TEMPLATE_DOWNLOAD),
-                            ],
-                            className="small text-muted",
-                        ),
-                        dcc.Upload(
-                            id=Ids.UPLOAD,
-                            children=html.Div(["Glissez un fichier ici ou ", html.A("choisissez-le")]),
-                            className="border border-2 border-secondary-subtle rounded p-3 text-center bg-white",
-                            max_size=settings.max_upload_bytes * 2,
-                            multiple=False,
-                        ),
-                        html.Div(id=Ids.UPLOAD_RESULT, className="mt-3"),
-                        dbc.Button(
-                            "Confirmer l'import", id=Ids.UPLOAD_CONFIRM, color="warning", style={"display": "none"}
-                        ),
-                    ]
+            upload_card(
+                upload_id=Ids.UPLOAD,
+                result_id=Ids.UPLOAD_RESULT,
+                template_id=Ids.TEMPLATE,
+                template_download_id=Ids.TEMPLATE_DOWNLOAD,
+                instructions=(
+                    "L'export de votre logiciel hospitalier : une ligne par unité (FINESS, unité, type de lit, "
+                    "comptes). Séparateur ; ou , et virgule décimale acceptés. Les lignes valides sont "
+                    "enregistrées, les lignes refusées sont listées avec leur motif."
                 ),
-                className="mb-4",
+                extra=[
+                    dbc.Button("Confirmer l'import", id=Ids.UPLOAD_CONFIRM, color="warning", style={"display": "none"})
+                ],
             ),
         ],
         id="report-beds-page",

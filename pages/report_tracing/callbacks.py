@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from datetime import UTC, date, datetime, timedelta
 
 import dash_bootstrap_components as dbc
@@ -12,6 +11,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from components import formatting
 from components import tracing_figures as tf
+from components.uploads import decode_upload, upload_report
 from data_access.db import read_session, write_session
 from data_access.models import CLUSTER_STATUSES, utcnow
 from data_access.queries.tracing import clusters, coverage, tracing_history
@@ -30,6 +30,12 @@ from services.tracing import (
 from services.web import current_principal
 
 COVERAGE_DAYS = 7
+
+
+UPLOAD_KEYS = (
+    ("Département", lambda row: row.department_code),
+    ("Jour", lambda row: row.day.strftime("%d/%m/%Y") if row.day else None),
+)
 
 
 def _allowed(department_code: str | None) -> bool:
@@ -265,38 +271,6 @@ def pick_day(cell: dict | None):  # type: ignore[no-untyped-def]
     return day.isoformat() if day else no_update
 
 
-def _upload_result(report) -> html.Div:  # type: ignore[no-untyped-def]
-    color = "danger" if report.file_error else "warning" if report.rejected else "success"
-    parts: list = [dbc.Alert(report.summary(), color=color, id="report-tracing-upload-summary")]
-    if report.ignored_columns:
-        parts.append(html.Div(f"Colonnes ignorées : {', '.join(report.ignored_columns)}.", className="small mb-2"))
-    if report.rejected:
-        rows = [
-            html.Tr(
-                [
-                    html.Td(row.line),
-                    html.Td(row.department_code or "—"),
-                    html.Td(row.day or "—"),
-                    html.Td(html.Ul([html.Li(error.message) for error in row.errors], className="mb-0")),
-                ]
-            )
-            for row in report.rejected
-        ]
-        parts.append(
-            dbc.Table(
-                [
-                    html.Thead(html.Tr([html.Th("Ligne"), html.Th("Département"), html.Th("Jour"), html.Th("Motif")])),
-                    html.Tbody(rows),
-                ],
-                size="sm",
-                striped=True,
-                bordered=True,
-                id="report-tracing-upload-rejected",
-            )
-        )
-    return html.Div(parts)
-
-
 @callback(
     Output(Ids.UPLOAD_RESULT, "children"),
     Output(Ids.REFRESH, "data", allow_duplicate=True),
@@ -308,9 +282,8 @@ def _upload_result(report) -> html.Div:  # type: ignore[no-untyped-def]
 def upload(contents: str | None, filename: str | None, refresh: int):  # type: ignore[no-untyped-def]
     if not contents:
         return no_update, no_update
-    try:
-        data = base64.b64decode(contents.split(",", 1)[1], validate=True)
-    except (IndexError, ValueError):
+    data = decode_upload(contents)
+    if data is None:
         return dbc.Alert("Fichier illisible.", color="danger"), no_update
     try:
         with write_session() as session:
@@ -319,7 +292,8 @@ def upload(contents: str | None, filename: str | None, refresh: int):  # type: i
             )
     except PermissionDenied as refusal:
         return dbc.Alert(f"Envoi refusé : {refusal}", color="danger"), no_update
-    return _upload_result(report), ((refresh or 0) + 1) if report.saved else no_update
+    shown = upload_report(report, key_columns=UPLOAD_KEYS, id_prefix="report-tracing-upload")
+    return shown, ((refresh or 0) + 1) if report.saved else no_update
 
 
 @callback(

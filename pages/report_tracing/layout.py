@@ -10,6 +10,7 @@ from dash import dcc, html
 
 from components.controls import dropdown
 from components.tables import DEFAULT_COLUMN, grid
+from components.uploads import upload_card
 from data_access.db import read_session
 from data_access.models import CLUSTER_SETTINGS, utcnow
 from data_access.queries import beds
@@ -18,7 +19,6 @@ from pages.report_tracing.ids import FIELD, FIELD_FEEDBACK, Ids
 from services.auth import Principal
 from services.tracing import CLUSTER_LABELS, FORM_MAX_AGE_DAYS, TRACING_LABELS, local_today
 from services.web import current_principal
-from settings import settings
 
 FORM_FIELDS = (*COUNT_FIELDS, "contacts_per_case_median")
 WRAPPED_HEADERS = {**DEFAULT_COLUMN, "wrapHeaderText": True, "autoHeaderHeight": True, "minWidth": 115}
@@ -368,34 +368,18 @@ def layout(departement: str | None = None, **_query: str) -> html.Div:
                 ),
                 className="mb-3",
             ),
-            dbc.Card(
-                dbc.CardBody(
-                    [
-                        html.H2("Envoyer un fichier (CSV ou XLSX)", className="h5"),
-                        html.P(
-                            [
-                                "Une ligne par département et par jour : departement, jour, nouveaux_cas, "
-                                "cas_joints_4h, contacts_identifies, contacts_joints_24h, cas_connus_contacts et, "
-                                "facultatif, mediane_contacts_par_cas. Séparateur ; ou , et virgule décimale "
-                                "acceptés. Les lignes valides sont enregistrées, les lignes refusées sont listées "
-                                "avec leur motif ; un fichier contenant des données personnelles est refusé en "
-                                f"entier. Taille maximale : {settings.max_upload_bytes // (1024 * 1024)} Mo. ",
-                                html.A("Télécharger le modèle", id=Ids.TEMPLATE, href="#"),
-                                dcc.Download(id=Ids.TEMPLATE_DOWNLOAD),
-                            ],
-                            className="small text-muted",
-                        ),
-                        dcc.Upload(
-                            id=Ids.UPLOAD,
-                            children=html.Div(["Glissez un fichier ici ou ", html.A("choisissez-le")]),
-                            className="border border-2 border-secondary-subtle rounded p-3 text-center bg-white",
-                            max_size=settings.max_upload_bytes * 2,
-                            multiple=False,
-                        ),
-                        html.Div(id=Ids.UPLOAD_RESULT, className="mt-3"),
-                    ]
+            upload_card(
+                upload_id=Ids.UPLOAD,
+                result_id=Ids.UPLOAD_RESULT,
+                template_id=Ids.TEMPLATE,
+                template_download_id=Ids.TEMPLATE_DOWNLOAD,
+                instructions=(
+                    "Une ligne par département et par jour : departement, jour, nouveaux_cas, cas_joints_4h, "
+                    "contacts_identifies, contacts_joints_24h, cas_connus_contacts et, facultatif, "
+                    "mediane_contacts_par_cas. Séparateur ; ou , et virgule décimale acceptés. Les lignes valides "
+                    "sont enregistrées, les lignes refusées sont listées avec leur motif ; un fichier contenant des "
+                    "données personnelles est refusé en entier."
                 ),
-                className="mb-3",
             ),
             _cluster_card(choices, today.isoformat()),
         ],

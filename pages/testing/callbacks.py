@@ -6,15 +6,15 @@ play button) it receives a ``Patch`` with the new colours and hover texts. Play 
 
 from __future__ import annotations
 
-import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pandas as pd
-from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
+from dash import Input, Output, State, callback, clientside_callback, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
 from components import figures
 from components import testing_figures as tf
+from components.tables import register_exports
 from data_access.db import read_session
 from data_access.queries import testing
 from pages.testing import territories
@@ -205,30 +205,6 @@ def update_ages(choice: str | None, indicator: str):  # type: ignore[no-untyped-
     return tf.age_heatmap(frame, measure=measure, last_day=last), title, note
 
 
-@callback(
-    Output(Ids.TABLE, "exportDataAsCsv"),
-    Input(Ids.EXPORT_CSV, "n_clicks"),
-    prevent_initial_call=True,
-)
-def export_csv(_clicks: int | None) -> bool:
-    return True
-
-
-@callback(
-    Output(Ids.DOWNLOAD, "data"),
-    Input(Ids.EXPORT_XLSX, "n_clicks"),
-    State(Ids.TABLE, "rowData"),
-    prevent_initial_call=True,
-)
-def export_xlsx(_clicks: int | None, rows: list[dict] | None):  # type: ignore[no-untyped-def]
-    labels = {column["field"]: column["headerName"] for column in TABLE_COLUMNS}
-    frame = pd.DataFrame(rows or [], columns=list(labels)).rename(columns=labels)
-    buffer = io.BytesIO()
-    frame.to_excel(buffer, index=False, sheet_name="Dépistage")
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
-    return dcc.send_bytes(buffer.getvalue(), f"depistage-territoires-{stamp}.xlsx")
-
-
 # Play / pause: starting at the last day restarts from the first one.
 clientside_callback(
     f"""
@@ -273,4 +249,15 @@ clientside_callback(
     State(Ids.SLIDER, "max"),
     State(Ids.MAP_LAYOUT, "data"),
     prevent_initial_call=True,
+)
+
+
+export_csv, export_xlsx = register_exports(
+    grid_id=Ids.TABLE,
+    csv_button=Ids.EXPORT_CSV,
+    xlsx_button=Ids.EXPORT_XLSX,
+    download_id=Ids.DOWNLOAD,
+    column_defs=TABLE_COLUMNS,
+    sheet="Dépistage",
+    file_stem="depistage-territoires",
 )

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import io
 from datetime import UTC, date, datetime, timedelta
 
 import dash_bootstrap_components as dbc
-import pandas as pd
-from dash import Input, Output, State, callback, ctx, dcc, no_update
+from dash import Input, Output, callback, ctx, no_update
 
 from components import formatting
 from components import tracing_figures as tf
 from components.kpi import kpi_card
+from components.tables import register_exports
 from data_access.db import read_session
 from data_access.models import utcnow
 from data_access.queries import beds
@@ -23,7 +22,7 @@ from data_access.queries.tracing import (
     coverage_timeline,
 )
 from pages.tracing.ids import Ids
-from pages.tracing.layout import TABLE_COLUMNS, flat_columns
+from pages.tracing.layout import TABLE_COLUMNS
 from services.tracing import local_today
 
 # The timeline shows at least this many days, so that a 7-day period is seen against the weeks before it.
@@ -185,30 +184,6 @@ def update_table(level: str, start_date: str | None, end_date: str | None):  # t
 
 
 @callback(
-    Output(Ids.TABLE, "exportDataAsCsv"),
-    Input(Ids.EXPORT_CSV, "n_clicks"),
-    prevent_initial_call=True,
-)
-def export_csv(_clicks: int | None) -> bool:
-    return True
-
-
-@callback(
-    Output(Ids.DOWNLOAD, "data"),
-    Input(Ids.EXPORT_XLSX, "n_clicks"),
-    State(Ids.TABLE, "rowData"),
-    prevent_initial_call=True,
-)
-def export_xlsx(_clicks: int | None, rows: list[dict] | None):  # type: ignore[no-untyped-def]
-    labels = flat_columns(TABLE_COLUMNS)
-    frame = pd.DataFrame(rows or [], columns=list(labels)).rename(columns=labels)
-    buffer = io.BytesIO()
-    frame.to_excel(buffer, index=False, sheet_name="Contact-tracing")
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
-    return dcc.send_bytes(buffer.getvalue(), f"contact-tracing-territoires-{stamp}.xlsx")
-
-
-@callback(
     Output(Ids.CLUSTERS, "rowData"),
     Output(Ids.CLUSTERS_TITLE, "children"),
     Input(Ids.CLUSTER_STATUS, "value"),
@@ -228,3 +203,14 @@ def update_clusters(statuses: list[str] | None, settings_: list[str] | None, sel
         frame = frame[frame["setting"].isin(settings_)]
     rows = tf.cluster_rows(frame)
     return rows, f"Clusters — {name} ({len(rows)})"
+
+
+export_csv, export_xlsx = register_exports(
+    grid_id=Ids.TABLE,
+    csv_button=Ids.EXPORT_CSV,
+    xlsx_button=Ids.EXPORT_XLSX,
+    download_id=Ids.DOWNLOAD,
+    column_defs=TABLE_COLUMNS,
+    sheet="Contact-tracing",
+    file_stem="contact-tracing-territoires",
+)

@@ -84,17 +84,6 @@ TABLE_COLUMNS = [
 ]
 
 
-def flat_columns(columns: list[dict], prefix: str = "") -> dict[str, str]:
-    """field -> header for the XLSX export, a grouped column named « group — child »."""
-    headers: dict[str, str] = {}
-    for column in columns:
-        if "children" in column:
-            headers.update(flat_columns(column["children"], f"{column['headerName']} — "))
-        else:
-            headers[column["field"]] = prefix + column["headerName"]
-    return headers
-
-
 CLUSTER_COLUMNS = [
     {"field": "cluster_id", "headerName": "N°", "width": 80},
     {"field": "department", "headerName": "Département", "minWidth": 170},
