@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from data_access.models import BED_COUNT_FIELDS, BedReport, Establishment, ReportingLink, Unit, utcnow
 from services import audit
 from services.auth import PermissionDenied, Principal, authorize, hash_token, new_token
-from services.importers.tabular import is_missing, parse_int
+from services.validation import FieldError, parse_count
 from settings import settings
 
 # French labels of the report fields, shared by messages, the input page and the upload report.
@@ -38,16 +38,9 @@ REQUIRED_FIELDS = ("installed", "open_beds", "occupied")
 ECMO_FIELDS = ("ecmo_used", "ecmo_available")
 CLOSED_FIELDS = ("closed_staff", "closed_equipment", "closed_supplies")
 MAX_COMMENT = 500
+# No unit has this many beds: a larger figure is a typo (and would overflow an integer column).
+MAX_BEDS = 10_000
 MAX_LINK_VALIDITY = timedelta(days=365)
-
-
-@dataclass(frozen=True)
-class FieldError:
-    """One broken rule: the field (model name), a French message naming it, and the rule's short code."""
-
-    field: str
-    message: str
-    rule: str = ""
 
 
 @dataclass
@@ -82,32 +75,9 @@ def label(field_name: str) -> str:
 
 
 def _parse_count(field_name: str, raw: object, errors: list[FieldError]) -> int | None:
-    """A non-negative whole number, from an int, a whole float or text such as '12' or '12,0'."""
-    name = label(field_name)
-    if raw is None or (isinstance(raw, str) and is_missing(raw)):
-        if field_name in REQUIRED_FIELDS:
-            errors.append(FieldError(field_name, f"{name} : valeur obligatoire.", "required"))
-            return None
-        return 0
-    number: int | None = None
-    if isinstance(raw, bool):
-        number = None
-    elif isinstance(raw, int):
-        number = raw
-    elif isinstance(raw, float):
-        number = int(raw) if raw.is_integer() else None
-    elif isinstance(raw, str):
-        try:
-            number = parse_int(raw)
-        except ValueError:
-            number = None
-    if number is None:
-        errors.append(FieldError(field_name, f"{name} : « {raw} » n'est pas un nombre entier.", "integer"))
-        return None
-    if number < 0:
-        errors.append(FieldError(field_name, f"{name} : doit être positif ou nul (reçu {number}).", "non_negative"))
-        return None
-    return number
+    """A non-negative whole number; the three capacity fields are required, the others default to 0."""
+    return parse_count(field_name, raw, errors, name=label(field_name), required=field_name in REQUIRED_FIELDS,
+                       maximum=MAX_BEDS)
 
 
 def validate_bed_report(

@@ -25,8 +25,8 @@ from data_access.queries.tracing import COUNT_FIELDS, latest_version, latest_ver
 from services import audit
 from services.auth import PermissionDenied, Principal, authorize
 from services.bed_upload import column_key
-from services.beds import FieldError
-from services.importers.tabular import Table, TabularError, is_missing, parse_float, parse_int, read_table
+from services.importers.tabular import Table, TabularError, is_missing, parse_float, read_table
+from services.validation import FieldError, parse_count
 from settings import settings
 
 # French labels of the report fields, shared by messages, the input page and the upload report.
@@ -113,36 +113,8 @@ class SubmitResult:
 
 
 def _parse_count(field_name: str, raw: object, errors: list[FieldError]) -> int | None:
-    """A required whole number in [0, MAX_COUNT], from an int, a whole float or text such as '12' or '12,0'."""
-    name = label(field_name)
-    if raw is None or (isinstance(raw, str) and is_missing(raw)):
-        errors.append(FieldError(field_name, f"{name} : valeur obligatoire.", "required"))
-        return None
-    number: int | None = None
-    if isinstance(raw, bool):
-        number = None
-    elif isinstance(raw, int):
-        number = raw
-    elif isinstance(raw, float):
-        number = int(raw) if raw.is_integer() else None
-    elif isinstance(raw, str):
-        try:
-            number = parse_int(raw)
-        except ValueError:
-            number = None
-    if number is None:
-        errors.append(FieldError(field_name, f"{name} : « {raw} » n'est pas un nombre entier.", "integer"))
-        return None
-    if number < 0:
-        errors.append(FieldError(field_name, f"{name} : doit être positif ou nul (reçu {number}).", "non_negative"))
-        return None
-    if number > MAX_COUNT:
-        errors.append(FieldError(
-            field_name, f"{name} : {number} dépasse le maximum plausible ({MAX_COUNT:,}).".replace(",", " "),
-            "max_value",
-        ))
-        return None
-    return number
+    """A required whole number in [0, MAX_COUNT]."""
+    return parse_count(field_name, raw, errors, name=label(field_name), maximum=MAX_COUNT)
 
 
 def _parse_median(raw: object, errors: list[FieldError]) -> float | None:

@@ -342,3 +342,21 @@ def test_establishment_batch_is_all_or_nothing(session: Session) -> None:
     assert session.scalar(select(func.count(BedReport.id))) == before + 2
     confirmed = submit_establishment_reports(session, reporter, {icu.id: jump, ward.id: good}, confirm=True)
     assert len(confirmed.saved) == 2
+
+
+def test_absurd_bed_count_is_a_message_not_a_server_error(session: Session) -> None:
+    from services.beds import MAX_BEDS, submit_bed_report
+    from tests import factories as f
+
+    hospital = f.establishment(session, "54")
+    icu = f.unit(session, hospital, "REA_ADULTE")
+    reporter = f.principal(session, "reporter", establishments=[hospital])
+    before = session.scalar(select(func.count(BedReport.id)))
+    huge = 3_000_000_000  # beyond a 32-bit integer column: must never reach the database
+    result = submit_bed_report(
+        session, reporter, icu.id, {"installed": huge, "open_beds": huge, "occupied": huge, "occupied_covid": 0}
+    )
+    assert result.saved is None
+    assert {error.rule for error in result.errors} == {"max_value"}
+    assert all(f"{MAX_BEDS:,}".replace(",", "\u202f") in error.message for error in result.errors)
+    assert session.scalar(select(func.count(BedReport.id))) == before
