@@ -11,7 +11,8 @@ from dash import html
 from components import formatting
 from data_access.models import BedReport, Unit
 from pages.report_beds.ids import CORRECTION_FIELD, FIELD, FREE
-from services.beds import FIELD_LABELS, FieldError
+from services.beds import FIELD_LABELS
+from services.validation import FieldError
 from settings import settings
 
 MAIN_FIELDS = ("installed", "open_beds", "occupied", "occupied_covid")

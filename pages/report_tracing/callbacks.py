@@ -18,7 +18,6 @@ from data_access.queries.tracing import clusters, coverage, tracing_history
 from pages.report_tracing.ids import FIELD, FIELD_FEEDBACK, Ids
 from pages.report_tracing.layout import FORM_FIELDS, department_choices
 from services.auth import PermissionDenied
-from services.beds import FieldError
 from services.tracing import (
     FORM_MAX_AGE_DAYS,
     create_cluster,
@@ -27,6 +26,7 @@ from services.tracing import (
     update_cluster,
     upload_tracing_file,
 )
+from services.validation import FieldError
 from services.web import current_principal
 
 COVERAGE_DAYS = 7
