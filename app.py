@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash
 
 from cli import register_commands
-from components.shell import shell
+from components.shell import on_callback_error, shell
 from services import web
 from settings import settings
 
@@ -15,6 +15,7 @@ app = dash.Dash(
     title="Salle de situation",
     update_title=None,
     suppress_callback_exceptions=True,
+    on_error=on_callback_error,
     meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
 )
 app.layout = shell

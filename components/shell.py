@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import dash
 import dash_bootstrap_components as dbc
 from dash import html
@@ -69,7 +71,33 @@ def shell() -> html.Div:
         dark=True,
         className="mb-3",
     )
-    return html.Div([navbar, dbc.Container(dash.page_container, fluid=True, className="pb-4")])
+    error_toast = dbc.Toast(
+        id=ERROR_TOAST,
+        header="Erreur inattendue",
+        icon="danger",
+        is_open=False,
+        dismissable=True,
+        style={"position": "fixed", "top": "5rem", "right": "1rem", "zIndex": 2000, "maxWidth": "26rem"},
+    )
+    return html.Div([navbar, error_toast, dbc.Container(dash.page_container, fluid=True, className="pb-4")])
+
+
+ERROR_TOAST = "shell-error"
+logger = logging.getLogger("situation")
+
+
+def on_callback_error(error: Exception) -> None:
+    """Any unforeseen failure in a callback: logged in full for the team, a plain French notice for the user,
+    and nothing else on the page changes (no stack trace, no HTTP 500)."""
+    logger.exception("callback failed", exc_info=error)
+    dash.set_props(
+        ERROR_TOAST,
+        {
+            "is_open": True,
+            "children": "L'action n'a pas pu aboutir et rien n'a été modifié par cette erreur. Réessayez ; si elle "
+            "persiste, signalez-la à l'administrateur (l'erreur est enregistrée dans le journal du serveur).",
+        },
+    )
 
 
 dash.clientside_callback(

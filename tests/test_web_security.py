@@ -165,3 +165,33 @@ def test_admin_page_is_refused_to_other_roles() -> None:
         flask_login.login_user(SessionUser(Principal(role="national", user_id=1)))
         rendered = admin_page.layout()
     assert rendered.id == "admin-denied"
+
+
+def test_a_failing_callback_answers_with_a_french_notice_not_a_500(client) -> None:  # type: ignore[no-untyped-def]
+    """Forged input makes the overview map callback fail; the user gets the notice, the server no 500."""
+    login(client, "national@test.fr")
+    client.get("/")
+    token = client.get_cookie("_csrf_token").value
+    body = {
+        "output": "overview-map.figure",
+        "outputs": {"id": "overview-map", "property": "figure"},
+        "inputs": [
+            {"id": "overview-level", "property": "value", "value": "continent"},
+            {"id": "overview-scope", "property": "value", "value": "all"},
+            {"id": "overview-view", "property": "value", "value": "metro"},
+            {"id": "overview-selection", "property": "data", "value": None},
+        ],
+        "changedPropIds": ["overview-level.value"],
+        "state": [],
+    }
+    response = client.post(
+        "/_dash-update-component",
+        data=json.dumps(body),
+        content_type="application/json",
+        headers={"X-CSRFToken": token},
+    )
+    assert response.status_code in (200, 204)
+    notice = response.get_json()["sideUpdate"]["shell-error"]
+    assert notice["is_open"] is True
+    assert "rien n'a été modifié" in notice["children"]
+    assert "Traceback" not in response.get_data(as_text=True)
