@@ -208,6 +208,15 @@ def install(server: Flask, config: Settings) -> None:
     def _too_many(error):  # type: ignore[no-untyped-def]
         return _login_page("Trop de tentatives de connexion : réessayez dans une minute.", status=429)
 
+    @server.errorhandler(500)
+    def _server_error(error):  # type: ignore[no-untyped-def]
+        # The details go to the server log (Flask logs the exception); the user gets no stack trace.
+        return Response(
+            "Erreur interne : l'action n'a pas abouti. Réessayez ; si elle persiste, prévenez l'administrateur.",
+            status=500,
+            mimetype="text/plain",
+        )
+
     @server.errorhandler(413)
     def _too_large(error):  # type: ignore[no-untyped-def]
         return Response("Fichier trop volumineux.", status=413, mimetype="text/plain")
