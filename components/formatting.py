@@ -18,9 +18,14 @@ def percent(value: float | None, digits: int = 1) -> str:
     return f"{value * 100:.{digits}f}".replace(".", ",") + "\u00a0%"
 
 
+def _missing(moment: object) -> bool:
+    """None, and pandas' NaT (which is truthy and has no astimezone)."""
+    return moment is None or moment != moment
+
+
 def age(moment: datetime | None, now: datetime | None = None) -> str:
     """How long ago, the way a bed manager says it: « il y a 3 h », « il y a 2 j »."""
-    if moment is None:
+    if _missing(moment):
         return "jamais"
     now = now or datetime.now(UTC)
     minutes = max(0, int((now - moment).total_seconds() // 60))
@@ -35,7 +40,7 @@ def age(moment: datetime | None, now: datetime | None = None) -> str:
 
 
 def timestamp(moment: datetime | None) -> str:
-    if moment is None:
+    if _missing(moment):
         return "—"
     from zoneinfo import ZoneInfo
 

@@ -20,7 +20,11 @@ def _nav_links(link_holder: bool) -> list[dbc.NavItem]:
         key=lambda page: page.get("order", 99),
     )
     return [
-        dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact", id=f"nav-{page['module']}"))
+        dbc.NavItem(
+            dbc.NavLink(
+                page["name"], href=page["relative_path"], active="exact", id=f"nav-{page['module'].replace('.', '-')}"
+            )
+        )
         for page in pages
     ]
 

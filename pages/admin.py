@@ -24,7 +24,7 @@ def layout(**_query: str) -> html.Div:
         accounts = users(session)
         events = recent_audit(session)
     accounts["role"] = accounts["role"].map(ROLES)
-    accounts["last_login_at"] = accounts["last_login_at"].map(lambda t: formatting.timestamp(t) if t else "—")
+    accounts["last_login_at"] = accounts["last_login_at"].map(formatting.timestamp)
     events["at"] = events["at"].map(formatting.timestamp)
     return html.Div(
         [

@@ -82,3 +82,14 @@ def test_french_formatting() -> None:
     assert formatting.percent(0.8567) == "85,7\u00a0%"
     assert formatting.number(12345) == "12\u202f345"
     assert formatting.number(float("nan")) == "—"
+
+
+def test_times_format_in_paris_time_and_tolerate_missing_values() -> None:
+    from datetime import UTC, datetime
+
+    moment = datetime(2026, 7, 14, 10, 0, tzinfo=UTC)
+    assert formatting.timestamp(moment) == "14/07/2026 12:00"  # summer time in Paris
+    assert formatting.timestamp(None) == "—"
+    assert formatting.timestamp(pd.NaT) == "—"
+    assert formatting.age(pd.NaT) == "jamais"
+    assert formatting.age(moment, now=datetime(2026, 7, 14, 13, 30, tzinfo=UTC)) == "il y a 3 h"

@@ -41,7 +41,7 @@ def list_links(establishment_id: int | None, _refresh: int):  # type: ignore[no-
         return []
     now = datetime.now(UTC)
     with read_session() as session:
-        units = dict(session.execute(select(Unit.id, Unit.name).where(Unit.establishment_id == establishment_id)))
+        units = dict(session.execute(select(Unit.id, Unit.name).where(Unit.establishment_id == establishment_id)).all())
         links = reporting_links(session, establishment_id)
     rows = []
     for link in links:
