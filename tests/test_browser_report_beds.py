@@ -100,3 +100,12 @@ def test_reporter_updates_two_numbers_and_saves(dash_duo, world) -> None:  # typ
     # The history lists the new reports.
     dash_duo.wait_for_contains_text("#report-beds-history", "Réanimation médicale")
     screenshot(dash_duo, "report-beds-saved")
+
+
+def test_reporting_home_lists_the_forms(dash_duo, world) -> None:  # type: ignore[no-untyped-def]
+    from app import app
+
+    start_and_sign_in(dash_duo, app, "declarant@test.fr", next_path="/report")
+    dash_duo.wait_for_contains_text("#report-establishments", "CHRU de Nancy", timeout=20)
+    dash_duo.find_element("#report-link-beds").click()
+    dash_duo.wait_for_element("#report-beds-save", timeout=20)
