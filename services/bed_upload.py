@@ -8,7 +8,7 @@ nothing is saved until the upload is sent again with ``confirm=True``.
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -18,8 +18,10 @@ from data_access.models import BED_COUNT_FIELDS, BedReport, BedType, Establishme
 from data_access.queries.beds_directory import latest_reports_for_units, normalize_name
 from services import audit
 from services.auth import PermissionDenied, Principal, authorize
-from services.beds import FieldError, ValidationResult, check_link_still_valid, validate_bed_report
+from services.beds import ValidationResult, check_link_still_valid, validate_bed_report
 from services.importers.tabular import Table, TabularError, is_missing, read_table
+from services.validation import FieldError, column_key, map_columns
+from services.validation import UploadReport as BaseUploadReport
 from settings import settings
 
 CHANNEL = "upload"
@@ -33,15 +35,23 @@ UPLOAD_COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
     "lits_installes": ("installed", ("installes", "capacite_installee", "installed")),
     "lits_ouverts": ("open_beds", ("ouverts", "lits_armes", "open_beds")),
     "lits_occupes": ("occupied", ("occupes", "occupied")),
-    "dont_covid": ("occupied_covid", ("lits_occupes_covid", "occupes_covid", "dont_covid_19", "covid",
-                                      "occupied_covid")),
-    "vi_utilises": ("vent_invasive_used", ("ventilation_invasive_utilisee", "respirateurs_utilises",
-                                           "vent_invasive_used")),
-    "vi_disponibles": ("vent_invasive_available", ("ventilation_invasive_disponible", "respirateurs_disponibles",
-                                                   "vent_invasive_available")),
+    "dont_covid": (
+        "occupied_covid",
+        ("lits_occupes_covid", "occupes_covid", "dont_covid_19", "covid", "occupied_covid"),
+    ),
+    "vi_utilises": (
+        "vent_invasive_used",
+        ("ventilation_invasive_utilisee", "respirateurs_utilises", "vent_invasive_used"),
+    ),
+    "vi_disponibles": (
+        "vent_invasive_available",
+        ("ventilation_invasive_disponible", "respirateurs_disponibles", "vent_invasive_available"),
+    ),
     "vni_utilises": ("vent_noninvasive_used", ("ventilation_non_invasive_utilisee", "vent_noninvasive_used")),
-    "vni_disponibles": ("vent_noninvasive_available", ("ventilation_non_invasive_disponible",
-                                                       "vent_noninvasive_available")),
+    "vni_disponibles": (
+        "vent_noninvasive_available",
+        ("ventilation_non_invasive_disponible", "vent_noninvasive_available"),
+    ),
     "ecmo_utilises": ("ecmo_used", ("ecmo_utilisees", "ecmo_used")),
     "ecmo_disponibles": ("ecmo_available", ("ecmo_disponible", "ecmo_available")),
     "fermes_personnel": ("closed_staff", ("lits_fermes_personnel", "closed_staff")),
@@ -52,11 +62,6 @@ UPLOAD_COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
 REQUIRED_COLUMNS = ("finess", "lits_installes", "lits_ouverts", "lits_occupes")
 # Model field -> the column name shown in rejection messages.
 COLUMN_OF_FIELD = {model_field: column for column, (model_field, _) in UPLOAD_COLUMNS.items()}
-
-
-def column_key(header: str) -> str:
-    """'Lits occupés' -> 'lits_occupes'; 'Unité' -> 'unite'."""
-    return normalize_name(header).replace(" ", "_")
 
 
 _ALIASES: dict[str, str] = {}
@@ -86,19 +91,8 @@ class RejectedRow:
 
 
 @dataclass
-class UploadReport:
-    """What happened to each row. ``file_error`` set means the file as a whole was refused and nothing read."""
-
-    filename: str
-    file_error: str | None = None
-    encoding: str = ""
-    delimiter: str = ""
-    columns: dict[str, str] = field(default_factory=dict)  # header as written -> expected column
-    ignored_columns: list[str] = field(default_factory=list)
-    rows_read: int = 0
-    accepted: list[AcceptedRow] = field(default_factory=list)
-    rejected: list[RejectedRow] = field(default_factory=list)
-    saved: bool = False
+class UploadReport(BaseUploadReport):
+    """What happened to each row; valid rows may wait for a confirmation of big jumps before being saved."""
 
     @property
     def needs_confirmation(self) -> bool:
@@ -114,28 +108,12 @@ class UploadReport:
 
 
 def _map_columns(table: Table, report: UploadReport) -> dict[str, int] | None:
-    """Expected column -> index in the row; refuse the file if a required column is missing or doubled."""
-    positions: dict[str, int] = {}
-    for index, header in enumerate(table.columns):
-        column = _ALIASES.get(column_key(header))
-        if column is None:
-            if header:
-                report.ignored_columns.append(header)
-            continue
-        if column in positions:
-            report.file_error = (
-                f"Colonne « {column} » présente deux fois (« {table.columns[positions[column]]} » et « {header} »)."
-            )
-            return None
-        positions[column] = index
-        report.columns[header] = column
-    missing = [column for column in REQUIRED_COLUMNS if column not in positions]
-    if "unite" not in positions and "type_lit" not in positions:
-        missing.append("unite ou type_lit")
-    if missing:
+    """Expected column -> index in the row; a unit is found by its name or, failing that, its bed type."""
+    positions = map_columns(table, report, aliases=_ALIASES, required=REQUIRED_COLUMNS, expected=list(UPLOAD_COLUMNS))
+    if positions is not None and "unite" not in positions and "type_lit" not in positions:
+        expected = ", ".join(UPLOAD_COLUMNS)
         report.file_error = (
-            f"Colonne(s) obligatoire(s) absente(s) : {', '.join(missing)}. "
-            f"Colonnes attendues : {', '.join(UPLOAD_COLUMNS)}."
+            f"Colonne(s) obligatoire(s) absente(s) : unite ou type_lit. Colonnes attendues : {expected}."
         )
         return None
     return positions
@@ -179,8 +157,9 @@ class _Catalogue:
             if bed_type is not None:
                 typed = [u for u in named if u.bed_type_code == bed_type]
                 if named and not typed:
-                    return None, (f"type_lit : l'unité « {unit_name} » est de type {named[0].bed_type_code}, "
-                                  f"pas {bed_type}.")
+                    return None, (
+                        f"type_lit : l'unité « {unit_name} » est de type {named[0].bed_type_code}, pas {bed_type}."
+                    )
                 named = typed
             if len(named) == 1:
                 return named[0], ""
@@ -335,20 +314,40 @@ def upload_bed_file(
             session.add(bed_report)
             session.flush()
             audit.record(
-                session, principal, "beds.report", "bed_report", bed_report.id, channel=CHANNEL,
+                session,
+                principal,
+                "beds.report",
+                "bed_report",
+                bed_report.id,
+                channel=CHANNEL,
                 remote_addr=remote_addr,
-                detail={"unit_id": unit.id, "establishment_id": unit.establishment_id, "file": filename,
-                        "line": line, "values": checked.values,
-                        "confirmed_warnings": [w.message for w in checked.warnings]},
+                detail={
+                    "unit_id": unit.id,
+                    "establishment_id": unit.establishment_id,
+                    "file": filename,
+                    "line": line,
+                    "values": checked.values,
+                    "confirmed_warnings": [w.message for w in checked.warnings],
+                },
             )
-            report.accepted.append(AcceptedRow(
-                line, finess, unit.id, unit.name, bed_report.id, tuple(_as_column_errors(checked.warnings))
-            ))
+            report.accepted.append(
+                AcceptedRow(line, finess, unit.id, unit.name, bed_report.id, tuple(_as_column_errors(checked.warnings)))
+            )
         audit.record(
-            session, principal, "beds.upload", "upload", filename[:200], channel=CHANNEL, remote_addr=remote_addr,
-            detail={"file": filename, "accepted": len(report.accepted), "rejected": len(report.rejected),
-                    "rejected_lines": [rejected.line for rejected in report.rejected],
-                    "encoding": report.encoding},
+            session,
+            principal,
+            "beds.upload",
+            "upload",
+            filename[:200],
+            channel=CHANNEL,
+            remote_addr=remote_addr,
+            detail={
+                "file": filename,
+                "accepted": len(report.accepted),
+                "rejected": len(report.rejected),
+                "rejected_lines": [rejected.line for rejected in report.rejected],
+                "encoding": report.encoding,
+            },
         )
     report.saved = True
     return report
@@ -357,4 +356,3 @@ def upload_bed_file(
 def template_csv() -> str:
     """An empty template with the expected French headers, for the page's download link."""
     return ";".join(UPLOAD_COLUMNS) + "\n"
-

@@ -24,9 +24,9 @@ from data_access.queries.beds_directory import normalize_name
 from data_access.queries.tracing import COUNT_FIELDS, latest_version, latest_versions
 from services import audit
 from services.auth import PermissionDenied, Principal, authorize
-from services.bed_upload import column_key
 from services.importers.tabular import Table, TabularError, is_missing, parse_float, read_table
-from services.validation import FieldError, parse_count
+from services.validation import FieldError, column_key, map_columns, parse_count
+from services.validation import UploadReport as BaseUploadReport
 from settings import settings
 
 # French labels of the report fields, shared by messages, the input page and the upload report.
@@ -134,9 +134,11 @@ def _parse_median(raw: object, errors: list[FieldError]) -> float | None:
         errors.append(FieldError("contacts_per_case_median", f"{name} : « {raw} » n'est pas un nombre.", "number"))
         return None
     if number < 0:
-        errors.append(FieldError(
-            "contacts_per_case_median", f"{name} : doit être positive ou nulle (reçu {number:g}).", "non_negative"
-        ))
+        errors.append(
+            FieldError(
+                "contacts_per_case_median", f"{name} : doit être positive ou nulle (reçu {number:g}).", "non_negative"
+            )
+        )
         return None
     return number
 
@@ -165,9 +167,11 @@ def parse_day(field_name: str, raw: object, errors: list[FieldError]) -> date | 
                 return date(int(match.group(year)), int(match.group(month)), int(match.group(day)))
             except ValueError:
                 break
-    errors.append(FieldError(
-        field_name, f"{name} : « {text} » n'est pas une date valide (attendu AAAA-MM-JJ ou JJ/MM/AAAA).", "date"
-    ))
+    errors.append(
+        FieldError(
+            field_name, f"{name} : « {text} » n'est pas une date valide (attendu AAAA-MM-JJ ou JJ/MM/AAAA).", "date"
+        )
+    )
     return None
 
 
@@ -199,35 +203,41 @@ def validate_tracing(
 
     new_cases, contacts = parsed["new_cases"], parsed["contacts_identified"]
     if median is not None and new_cases == 0 and median > 0:
-        result.errors.append(FieldError(
-            "contacts_per_case_median",
-            f"{label('contacts_per_case_median')} : sans nouveau cas, il n'y a pas de médiane (reçu {median:g}).",
-            "median_without_cases",
-        ))
+        result.errors.append(
+            FieldError(
+                "contacts_per_case_median",
+                f"{label('contacts_per_case_median')} : sans nouveau cas, il n'y a pas de médiane (reçu {median:g}).",
+                "median_without_cases",
+            )
+        )
     elif median is not None and contacts is not None and median > contacts:
         # Each case's contacts are among the day's identified contacts, so no case has more than all of them.
-        result.errors.append(FieldError(
-            "contacts_per_case_median",
-            f"{label('contacts_per_case_median')} ({median:g}) ne peut pas dépasser "
-            f"{label('contacts_identified')} ({contacts}).",
-            "median_le_contacts",
-        ))
+        result.errors.append(
+            FieldError(
+                "contacts_per_case_median",
+                f"{label('contacts_per_case_median')} ({median:g}) ne peut pas dépasser "
+                f"{label('contacts_identified')} ({contacts}).",
+                "median_le_contacts",
+            )
+        )
 
     if "day" in values:
         result.day = parse_day("day", values["day"], result.errors)
         if result.day is not None:
             today = today or local_today(None, utcnow())
             if result.day > today:
-                result.errors.append(FieldError(
-                    "day", f"{label('day')} : le {result.day:%d/%m/%Y} est dans le futur.", "future_day"
-                ))
+                result.errors.append(
+                    FieldError("day", f"{label('day')} : le {result.day:%d/%m/%Y} est dans le futur.", "future_day")
+                )
             elif result.day < today - timedelta(days=max_age_days):
-                result.errors.append(FieldError(
-                    "day",
-                    f"{label('day')} : le {result.day:%d/%m/%Y} est antérieur de plus de {max_age_days} jours à "
-                    f"aujourd'hui ; une correction plus ancienne passe par un administrateur.",
-                    "too_old",
-                ))
+                result.errors.append(
+                    FieldError(
+                        "day",
+                        f"{label('day')} : le {result.day:%d/%m/%Y} est antérieur de plus de {max_age_days} jours à "
+                        f"aujourd'hui ; une correction plus ancienne passe par un administrateur.",
+                        "too_old",
+                    )
+                )
     if not result.errors:
         result.values = {**parsed, "contacts_per_case_median": median}
     return result
@@ -272,9 +282,15 @@ def submit_tracing_day(
     now = now or utcnow()
     code = normalize_department_code(department_code)
     if session.get(Department, code) is None:
-        return SubmitResult(errors=[FieldError(
-            "department_code", f"{label('department_code')} : « {department_code} » inconnu.", "unknown_department"
-        )])
+        return SubmitResult(
+            errors=[
+                FieldError(
+                    "department_code",
+                    f"{label('department_code')} : « {department_code} » inconnu.",
+                    "unknown_department",
+                )
+            ]
+        )
     authorize(session, principal, "tracing.report", department_code=code)
     assert principal is not None
 
@@ -285,19 +301,29 @@ def submit_tracing_day(
     current = latest_version(session, code, checked.day)
     changes = _changes(current, checked.values)
     if current is not None and not changes:
-        return SubmitResult(errors=[FieldError(
-            "day",
-            f"Aucune valeur modifiée par rapport à la version du {current.reported_at:%d/%m/%Y %H:%M} UTC : "
-            "rien à enregistrer.",
-            "no_change",
-        )])
+        return SubmitResult(
+            errors=[
+                FieldError(
+                    "day",
+                    f"Aucune valeur modifiée par rapport à la version du {current.reported_at:%d/%m/%Y %H:%M} UTC : "
+                    "rien à enregistrer.",
+                    "no_change",
+                )
+            ]
+        )
 
     channel = channel or principal.channel
     report = _new_version(principal, code, checked, now, channel, current)
     session.add(report)
     session.flush()
     audit.record(
-        session, principal, "tracing.report", "tracing_daily", report.id, channel=channel, remote_addr=remote_addr,
+        session,
+        principal,
+        "tracing.report",
+        "tracing_daily",
+        report.id,
+        channel=channel,
+        remote_addr=remote_addr,
         detail=_audit_detail(code, checked, current, changes),
     )
     return SubmitResult(saved=report, superseded=current, changes=changes)
@@ -345,21 +371,42 @@ def _audit_detail(
 # Expected columns: French name as written in the template -> (field, accepted aliases). Headers are matched
 # after lower-casing, removing accents and turning spaces/punctuation into "_".
 UPLOAD_COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "departement": ("department_code", ("dep", "code_departement", "code_dep", "departement_code", "num_dep",
-                                        "department", "department_code")),
+    "departement": (
+        "department_code",
+        ("dep", "code_departement", "code_dep", "departement_code", "num_dep", "department", "department_code"),
+    ),
     "jour": ("day", ("date", "jour_de_declaration", "date_de_declaration", "date_jour", "day")),
     "nouveaux_cas": ("new_cases", ("cas", "nb_cas", "nouveaux_cas_positifs", "cas_positifs", "new_cases")),
-    "cas_joints_4h": ("index_reached_4h", ("cas_index_joints_4h", "cas_index_joints_moins_4h",
-                                           "cas_joints_moins_4h", "cas_joints_moins_de_4h", "index_joints_4h",
-                                           "index_reached_4h")),
+    "cas_joints_4h": (
+        "index_reached_4h",
+        (
+            "cas_index_joints_4h",
+            "cas_index_joints_moins_4h",
+            "cas_joints_moins_4h",
+            "cas_joints_moins_de_4h",
+            "index_joints_4h",
+            "index_reached_4h",
+        ),
+    ),
     "contacts_identifies": ("contacts_identified", ("contacts", "nb_contacts", "contacts_identified")),
-    "contacts_joints_24h": ("contacts_reached_24h", ("contacts_joints_moins_24h", "contacts_joints_moins_de_24h",
-                                                     "contacts_reached_24h")),
-    "cas_connus_contacts": ("cases_known_as_contacts", ("cas_connus_comme_contacts", "cas_deja_connus_contacts",
-                                                        "cas_deja_connus_comme_contacts",
-                                                        "nouveaux_cas_connus_contacts", "cases_known_as_contacts")),
-    "mediane_contacts_par_cas": ("contacts_per_case_median", ("contacts_par_cas_mediane", "mediane_contacts",
-                                                              "median_contacts", "contacts_per_case_median")),
+    "contacts_joints_24h": (
+        "contacts_reached_24h",
+        ("contacts_joints_moins_24h", "contacts_joints_moins_de_24h", "contacts_reached_24h"),
+    ),
+    "cas_connus_contacts": (
+        "cases_known_as_contacts",
+        (
+            "cas_connus_comme_contacts",
+            "cas_deja_connus_contacts",
+            "cas_deja_connus_comme_contacts",
+            "nouveaux_cas_connus_contacts",
+            "cases_known_as_contacts",
+        ),
+    ),
+    "mediane_contacts_par_cas": (
+        "contacts_per_case_median",
+        ("contacts_par_cas_mediane", "mediane_contacts", "median_contacts", "contacts_per_case_median"),
+    ),
 }
 REQUIRED_COLUMNS = tuple(column for column in UPLOAD_COLUMNS if column != "mediane_contacts_par_cas")
 COLUMN_OF_FIELD = {model_field: column for column, (model_field, _) in UPLOAD_COLUMNS.items()}
@@ -370,10 +417,30 @@ for _column, (_field, _aliases) in UPLOAD_COLUMNS.items():
         _ALIASES[column_key(_name)] = _column
 
 # Words that, in a header, mean the column holds personal data (matched as whole words of the header key).
-PERSONAL_WORDS = frozenset({
-    "nom", "noms", "prenom", "prenoms", "patronyme", "identite", "telephone", "tel", "portable", "mobile",
-    "email", "mail", "courriel", "adresse", "naissance", "ddn", "nir", "secu", "securite", "ins",
-})
+PERSONAL_WORDS = frozenset(
+    {
+        "nom",
+        "noms",
+        "prenom",
+        "prenoms",
+        "patronyme",
+        "identite",
+        "telephone",
+        "tel",
+        "portable",
+        "mobile",
+        "email",
+        "mail",
+        "courriel",
+        "adresse",
+        "naissance",
+        "ddn",
+        "nir",
+        "secu",
+        "securite",
+        "ins",
+    }
+)
 _EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
 # French numbers: 0X XX XX XX XX or +33 X XX XX XX XX, with spaces, dots or dashes.
 _PHONE = re.compile(r"(?:\+33\s?|0033\s?|\b0)[1-9](?:[\s.-]?\d{2}){4}\b")
@@ -406,19 +473,8 @@ class RejectedRow:
 
 
 @dataclass
-class UploadReport:
-    """What happened to each row. ``file_error`` set means the file as a whole was refused and nothing written."""
-
-    filename: str
-    file_error: str | None = None
-    encoding: str = ""
-    delimiter: str = ""
-    columns: dict[str, str] = field(default_factory=dict)  # header as written -> expected column
-    ignored_columns: list[str] = field(default_factory=list)
-    rows_read: int = 0
-    accepted: list[AcceptedRow] = field(default_factory=list)
-    rejected: list[RejectedRow] = field(default_factory=list)
-    saved: bool = False
+class UploadReport(BaseUploadReport):
+    """What happened to each row; a row identical to the current version is accepted but not written again."""
 
     @property
     def written(self) -> int:
@@ -439,47 +495,32 @@ class UploadReport:
 
 def _map_columns(table: Table, report: UploadReport) -> dict[str, int] | None:
     """Expected column -> index; refuse the file on personal data, a doubled column or a missing one."""
-    positions: dict[str, int] = {}
-    personal: list[str] = []
-    for index, header in enumerate(table.columns):
-        column = _ALIASES.get(column_key(header))
-        if column is None:
-            if header and is_personal_header(header):
-                personal.append(header)
-            elif header:
-                report.ignored_columns.append(header)
-            continue
-        if column in positions:
-            report.file_error = (
-                f"Colonne « {column} » présente deux fois (« {table.columns[positions[column]]} » et « {header} »)."
-            )
-            return None
-        positions[column] = index
-        report.columns[header] = column
-    if personal:
-        report.file_error = (
-            f"Colonne(s) {', '.join(f'« {header} »' for header in personal)} : données personnelles. "
+    return map_columns(
+        table,
+        report,
+        aliases=_ALIASES,
+        required=REQUIRED_COLUMNS,
+        expected=list(UPLOAD_COLUMNS),
+        refused_header=is_personal_header,
+        refusal=lambda headers: (
+            f"Colonne(s) {', '.join(f'« {header} »' for header in headers)} : données personnelles. "
             "Seuls des agrégats par département et par jour sont acceptés, jamais de nom, de téléphone ni "
             "d'adresse ; retirez ces colonnes. Le fichier n'a pas été enregistré."
-        )
-        return None
-    missing = [column for column in REQUIRED_COLUMNS if column not in positions]
-    if missing:
-        report.file_error = (
-            f"Colonne(s) obligatoire(s) absente(s) : {', '.join(missing)}. "
-            f"Colonnes attendues : {', '.join(UPLOAD_COLUMNS)}."
-        )
-        return None
-    return positions
+        ),
+    )
 
 
 def _personal_cell(table: Table) -> str | None:
     """Where the first cell that looks like an e-mail address or a French telephone number is (never its value)."""
     for line, row in zip(table.line_numbers, table.rows, strict=True):
         for index, cell in enumerate(row):
-            kind = "une adresse électronique" if _EMAIL.search(cell) else "un numéro de téléphone" if _PHONE.search(
-                cell
-            ) else None
+            kind = (
+                "une adresse électronique"
+                if _EMAIL.search(cell)
+                else "un numéro de téléphone"
+                if _PHONE.search(cell)
+                else None
+            )
             if kind:
                 header = table.columns[index] if index < len(table.columns) else f"n° {index + 1}"
                 return (
@@ -510,8 +551,11 @@ def _reject(report: UploadReport, line: int, department: str, day: str, column: 
 def _as_column_errors(errors: list[FieldError]) -> tuple[FieldError, ...]:
     """Name the file's column, not the model field, so the sender finds the cell."""
     return tuple(
-        FieldError(COLUMN_OF_FIELD.get(error.field, error.field),
-                   f"{COLUMN_OF_FIELD.get(error.field, error.field)} — {error.message}", error.rule)
+        FieldError(
+            COLUMN_OF_FIELD.get(error.field, error.field),
+            f"{COLUMN_OF_FIELD.get(error.field, error.field)} — {error.message}",
+            error.rule,
+        )
         for error in errors
     )
 
@@ -628,18 +672,33 @@ def upload_tracing_file(
             session.add(version)
             session.flush()
             audit.record(
-                session, principal, "tracing.report", "tracing_daily", version.id, channel=CHANNEL_UPLOAD,
+                session,
+                principal,
+                "tracing.report",
+                "tracing_daily",
+                version.id,
+                channel=CHANNEL_UPLOAD,
                 remote_addr=remote_addr,
                 detail={**_audit_detail(code, checked, previous, changes), "file": filename, "line": line},
             )
             assert checked.day is not None
             report.accepted.append(AcceptedRow(line, code, checked.day, version.id, version.supersedes_id))
         audit.record(
-            session, principal, "tracing.upload", "upload", filename[:200], channel=CHANNEL_UPLOAD,
+            session,
+            principal,
+            "tracing.upload",
+            "upload",
+            filename[:200],
+            channel=CHANNEL_UPLOAD,
             remote_addr=remote_addr,
-            detail={"file": filename, "accepted": len(report.accepted),
-                    "written": len(to_write), "rejected": len(report.rejected),
-                    "rejected_lines": [rejected.line for rejected in report.rejected], "encoding": report.encoding},
+            detail={
+                "file": filename,
+                "accepted": len(report.accepted),
+                "written": len(to_write),
+                "rejected": len(report.rejected),
+                "rejected_lines": [rejected.line for rejected in report.rejected],
+                "encoding": report.encoding,
+            },
         )
     report.accepted.sort(key=lambda accepted: accepted.line)
     report.saved = True
@@ -665,15 +724,18 @@ def _text(field_name: str, raw: object, max_length: int, errors: list[FieldError
             errors.append(FieldError(field_name, f"{name} : valeur obligatoire.", "required"))
         return None
     if len(text) > max_length:
-        errors.append(FieldError(
-            field_name, f"{name} : {max_length} caractères au plus (reçu {len(text)}).", "max_length"
-        ))
+        errors.append(
+            FieldError(field_name, f"{name} : {max_length} caractères au plus (reçu {len(text)}).", "max_length")
+        )
         return None
     if _EMAIL.search(text) or _PHONE.search(text):
-        errors.append(FieldError(
-            field_name, f"{name} : pas d'adresse électronique ni de numéro de téléphone (aucune donnée personnelle).",
-            "personal_data",
-        ))
+        errors.append(
+            FieldError(
+                field_name,
+                f"{name} : pas d'adresse électronique ni de numéro de téléphone (aucune donnée personnelle).",
+                "personal_data",
+            )
+        )
         return None
     return text
 
@@ -726,32 +788,41 @@ def validate_cluster(
 
     status = parsed["status"]
     if status == "closed" and not closed_given:
-        errors.append(FieldError(
-            "closed_on", f"{label('closed_on')} : obligatoire pour un cluster clôturé.", "closed_on_required"
-        ))
+        errors.append(
+            FieldError(
+                "closed_on", f"{label('closed_on')} : obligatoire pour un cluster clôturé.", "closed_on_required"
+            )
+        )
     if status is not None and status != "closed" and closed_given:
-        errors.append(FieldError(
-            "closed_on",
-            f"{label('closed_on')} : seulement pour un cluster clôturé (statut « {CLUSTER_STATUSES[str(status)]} »).",
-            "closed_on_only_when_closed",
-        ))
+        errors.append(
+            FieldError(
+                "closed_on",
+                f"{label('closed_on')} : seulement pour un cluster clôturé "
+                f"(statut « {CLUSTER_STATUSES[str(status)]} »).",
+                "closed_on_only_when_closed",
+            )
+        )
     if opened is not None and closed is not None and closed < opened:
-        errors.append(FieldError(
-            "closed_on",
-            f"{label('closed_on')} ({closed:%d/%m/%Y}) ne peut pas précéder {label('opened_on')} "
-            f"({opened:%d/%m/%Y}).",
-            "closed_after_opened",
-        ))
+        errors.append(
+            FieldError(
+                "closed_on",
+                f"{label('closed_on')} ({closed:%d/%m/%Y}) ne peut pas précéder {label('opened_on')} "
+                f"({opened:%d/%m/%Y}).",
+                "closed_after_opened",
+            )
+        )
     if current is not None and status is not None and status != current.status:
         possible = CLUSTER_TRANSITIONS.get(current.status, frozenset())
         if status not in possible:
             choices = ", ".join(f"« {CLUSTER_STATUSES[s]} »" for s in CLUSTER_STATUSES if s in possible) or "aucun"
-            errors.append(FieldError(
-                "status",
-                f"{label('status')} : passage de « {CLUSTER_STATUSES.get(current.status, current.status)} » à "
-                f"« {CLUSTER_STATUSES[str(status)]} » impossible (possibles : {choices}).",
-                "transition",
-            ))
+            errors.append(
+                FieldError(
+                    "status",
+                    f"{label('status')} : passage de « {CLUSTER_STATUSES.get(current.status, current.status)} » à "
+                    f"« {CLUSTER_STATUSES[str(status)]} » impossible (possibles : {choices}).",
+                    "transition",
+                )
+            )
     return parsed, errors
 
 
@@ -800,7 +871,12 @@ def create_cluster(
     session.add(cluster)
     session.flush()
     audit.record(
-        session, principal, "cluster.create", "cluster", cluster.id, remote_addr=remote_addr,
+        session,
+        principal,
+        "cluster.create",
+        "cluster",
+        cluster.id,
+        remote_addr=remote_addr,
         detail={"values": _jsonable(parsed)},
     )
     return cluster, []
@@ -852,7 +928,12 @@ def update_cluster(
     cluster.updated_by_id = principal.user_id
     session.flush()
     audit.record(
-        session, principal, "cluster.update", "cluster", cluster.id, remote_addr=remote_addr,
+        session,
+        principal,
+        "cluster.update",
+        "cluster",
+        cluster.id,
+        remote_addr=remote_addr,
         detail={
             "department_code": cluster.department_code,
             "changes": {name: _jsonable(change) for name, change in changes.items()},

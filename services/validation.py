@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
-from services.importers.tabular import is_missing, parse_int
+from data_access.queries.beds_directory import normalize_name
+from services.importers.tabular import Table, is_missing, parse_int
 
 
 @dataclass(frozen=True)
@@ -54,3 +56,69 @@ def parse_count(
         )
         return None
     return number
+
+
+@dataclass
+class UploadReport:
+    """What happened to each row of an uploaded file. ``file_error`` set means the whole file was refused."""
+
+    filename: str
+    file_error: str | None = None
+    encoding: str = ""
+    delimiter: str = ""
+    columns: dict[str, str] = field(default_factory=dict)  # header as written -> expected column
+    ignored_columns: list[str] = field(default_factory=list)
+    rows_read: int = 0
+    accepted: list = field(default_factory=list)
+    rejected: list = field(default_factory=list)
+    saved: bool = False
+
+
+def column_key(header: str) -> str:
+    """A header as a matching key: 'Lits occupés' -> 'lits_occupes'; 'Unité' -> 'unite'."""
+    return normalize_name(header).replace(" ", "_")
+
+
+def map_columns(
+    table: Table,
+    report: UploadReport,
+    *,
+    aliases: Mapping[str, str],
+    required: Sequence[str],
+    expected: Sequence[str],
+    refused_header: Callable[[str], bool] | None = None,
+    refusal: Callable[[list[str]], str] | None = None,
+) -> dict[str, int] | None:
+    """Expected column -> index in the row, matched by name (never by position).
+
+    The whole file is refused (``report.file_error``) when a column appears twice, a required one is missing,
+    or a header that ``refused_header`` flags is present (the message then comes from ``refusal``).
+    Headers that match nothing are listed in ``report.ignored_columns``.
+    """
+    positions: dict[str, int] = {}
+    flagged: list[str] = []
+    for index, header in enumerate(table.columns):
+        column = aliases.get(column_key(header))
+        if column is None:
+            if header and refused_header is not None and refused_header(header):
+                flagged.append(header)
+            elif header:
+                report.ignored_columns.append(header)
+            continue
+        if column in positions:
+            report.file_error = (
+                f"Colonne « {column} » présente deux fois (« {table.columns[positions[column]]} » et « {header} »)."
+            )
+            return None
+        positions[column] = index
+        report.columns[header] = column
+    if flagged and refusal is not None:
+        report.file_error = refusal(flagged)
+        return None
+    missing = [column for column in required if column not in positions]
+    if missing:
+        report.file_error = (
+            f"Colonne(s) obligatoire(s) absente(s) : {', '.join(missing)}. Colonnes attendues : {', '.join(expected)}."
+        )
+        return None
+    return positions
