@@ -111,6 +111,13 @@ def app_query(engine: Engine) -> None:
         beds.territory_totals(session, "department")
 
 
+def france_timeline(engine: Engine, days: int) -> None:
+    """The overview's default timeline: the situation at the end of each day, for the whole country."""
+    end = datetime(2026, 12, 1, tzinfo=UTC).date()
+    with Session(engine) as session:
+        beds.daily_timeline(session, start=end - timedelta(days=days - 1), end=end)
+
+
 def naive_query(engine: Engine) -> None:
     with engine.connect() as connection:
         connection.execute(text(NAIVE_SQL)).all()
@@ -145,13 +152,19 @@ def main() -> None:
         rows = build(engine, args.units_per_department, depth)
         print(f"depth {depth}: {rows:,} bed reports ready in {time.perf_counter() - start:.1f} s")
         engines[depth] = engine
-    print(f"{'reports/unit':>12} {'rows':>12} {'app query (ms)':>15} {'naive query (ms)':>17} {'naive/app':>10}")
+    print(
+        f"{'reports/unit':>12} {'rows':>12} {'app query (ms)':>15} {'naive query (ms)':>17} {'naive/app':>10} "
+        f"{'France 90-day timeline (ms)':>28}"
+    )
     for depth, engine in engines.items():
         app_ms = timed(lambda engine=engine: app_query(engine), args.repeat) * 1000
         naive_ms = timed(lambda engine=engine: naive_query(engine), args.repeat) * 1000
+        timeline_ms = timed(lambda engine=engine: france_timeline(engine, 90), max(1, args.repeat // 3)) * 1000
         with engine.connect() as connection:
             rows = connection.execute(text("SELECT COUNT(*) FROM bed_reports")).scalar()
-        print(f"{depth:>12} {rows:>12,} {app_ms:>15.1f} {naive_ms:>17.1f} {naive_ms / app_ms:>10.1f}")
+        print(
+            f"{depth:>12} {rows:>12,} {app_ms:>15.1f} {naive_ms:>17.1f} {naive_ms / app_ms:>10.1f} {timeline_ms:>28.0f}"
+        )
 
 
 if __name__ == "__main__":
