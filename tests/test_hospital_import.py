@@ -11,14 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from data_access.models import AuditEvent, HospitalOpenData
+from data_access.queries.hospital import HospitalDay, hospital_timeline
 from services.auth import PermissionDenied, Principal
-from services.importers.hospital import (
-    HospitalDay,
-    HospitalImportError,
-    hospital_timeline,
-    import_hospital_file,
-    parse_day,
-)
+from services.importers.hospital import HospitalImportError, import_hospital_file, parse_day
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "hospital"
 OPENDATA = Path(__file__).resolve().parents[2] / "shared" / "opendata"

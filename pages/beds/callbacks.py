@@ -14,11 +14,11 @@ from data_access.db import read_session
 from data_access.models import Department, Establishment
 from data_access.queries import beds, overview
 from data_access.queries.beds_directory import OriginError, find_beds, overdue_establishments, resolve_origin
+from data_access.queries.hospital import hospital_timeline
 from pages.beds.ids import Ids
 from pages.beds.indicators import INDICATORS
 from pages.beds.layout import TABLE_COLUMNS
 from services.auth import DetailScope, detail_scope
-from services.importers.hospital import hospital_timeline
 from services.web import current_principal
 from settings import settings
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from data_access.models import Department, HospitalOpenData
@@ -265,43 +265,3 @@ def _upsert(
         session.execute(update(HospitalOpenData), updates)
     report.inserted, report.updated = len(inserts), len(updates)
     session.flush()
-
-
-@dataclass(frozen=True)
-class HospitalDay:
-    day: date
-    hospitalised: int
-    intensive_care: int
-    returned_home: int
-    deaths: int
-
-
-def hospital_timeline(
-    session: Session, level: str, code: str | None, start: date, end: date
-) -> list[HospitalDay]:
-    """Daily totals for a department, a region or the country, summed in SQL from the departments' rows.
-
-    ``level`` is "department", "region" or "country" ("france" is accepted); rows with a blank or NA
-    department were never stored, so they are in no total.
-    """
-    query = (
-        select(
-            HospitalOpenData.day,
-            func.coalesce(func.sum(HospitalOpenData.hospitalised), 0),
-            func.coalesce(func.sum(HospitalOpenData.intensive_care), 0),
-            func.coalesce(func.sum(HospitalOpenData.returned_home), 0),
-            func.coalesce(func.sum(HospitalOpenData.deaths), 0),
-        )
-        .where(HospitalOpenData.day.between(start, end))
-        .group_by(HospitalOpenData.day)
-        .order_by(HospitalOpenData.day)
-    )
-    if level == "department":
-        query = query.where(HospitalOpenData.department_code == code)
-    elif level == "region":
-        query = query.join(Department, HospitalOpenData.department_code == Department.code).where(
-            Department.region_code == code
-        )
-    elif level not in {"country", "france"}:
-        raise ValueError(f"unknown level {level!r}")
-    return [HospitalDay(day, int(h), int(r), int(home), int(d)) for day, h, r, home, d in session.execute(query)]
