@@ -7,7 +7,6 @@ nothing is saved until the upload is sent again with ``confirm=True``.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,10 +18,9 @@ from data_access.queries.beds_directory import latest_reports_for_units, normali
 from services import audit
 from services.auth import PermissionDenied, Principal, authorize
 from services.beds import ValidationResult, check_link_still_valid, validate_bed_report
-from services.importers.tabular import Table, TabularError, is_missing, read_table
-from services.validation import FieldError, column_key, map_columns
+from services.importers.tabular import Table, is_missing
+from services.validation import FieldError, column_key, map_columns, read_upload
 from services.validation import UploadReport as BaseUploadReport
-from settings import settings
 
 CHANNEL = "upload"
 
@@ -213,24 +211,10 @@ def upload_bed_file(
     except PermissionDenied as exc:
         report.file_error = str(exc)
         return report
-    if len(data) > settings.max_upload_bytes:
-        report.file_error = (
-            f"Fichier trop volumineux : {len(data):,} octets pour un maximum de "
-            f"{settings.max_upload_bytes:,} octets.".replace(",", " ")
-        )
+    checked = read_upload(data, filename, report, _map_columns)
+    if checked is None:
         return report
-    try:
-        table = read_table(data, filename)
-    except (TabularError, csv.Error) as exc:
-        report.file_error = str(exc) if isinstance(exc, TabularError) else f"Fichier illisible : {exc}."
-        return report
-    report.encoding, report.delimiter = table.encoding, table.delimiter
-    positions = _map_columns(table, report)
-    if positions is None:
-        return report
-    if not table.rows:
-        report.file_error = "Le fichier ne contient aucune ligne de données."
-        return report
+    table, positions = checked
     report.rows_read = len(table.rows)
 
     def cell(row: list[str], column: str) -> str:

@@ -8,7 +8,6 @@ accepted rows are written together in one savepoint; file-level problems refuse 
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 from collections.abc import Mapping
@@ -24,10 +23,9 @@ from data_access.queries.beds_directory import normalize_name
 from data_access.queries.tracing import COUNT_FIELDS, latest_version, latest_versions
 from services import audit
 from services.auth import PermissionDenied, Principal, authorize
-from services.importers.tabular import Table, TabularError, is_missing, parse_float, read_table
-from services.validation import FieldError, column_key, map_columns, parse_count
+from services.importers.tabular import Table, is_missing, parse_float
+from services.validation import FieldError, column_key, map_columns, parse_count, read_upload
 from services.validation import UploadReport as BaseUploadReport
-from settings import settings
 
 # French labels of the report fields, shared by messages, the input page and the upload report.
 TRACING_LABELS: dict[str, str] = {
@@ -580,24 +578,10 @@ def upload_tracing_file(
     report = UploadReport(filename=filename)
     if principal is None:
         raise PermissionDenied("Connexion requise.")
-    if len(data) > settings.max_upload_bytes:
-        report.file_error = (
-            f"Fichier trop volumineux : {len(data):,} octets pour un maximum de "
-            f"{settings.max_upload_bytes:,} octets.".replace(",", " ")
-        )
+    checked = read_upload(data, filename, report, _map_columns)
+    if checked is None:
         return report
-    try:
-        table = read_table(data, filename)
-    except (TabularError, csv.Error) as exc:
-        report.file_error = str(exc) if isinstance(exc, TabularError) else f"Fichier illisible : {exc}."
-        return report
-    report.encoding, report.delimiter = table.encoding, table.delimiter
-    positions = _map_columns(table, report)
-    if positions is None:
-        return report
-    if not table.rows:
-        report.file_error = "Le fichier ne contient aucune ligne de données."
-        return report
+    table, positions = checked
     personal = _personal_cell(table)
     if personal:
         report.file_error = personal

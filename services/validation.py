@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from data_access.queries.beds_directory import normalize_name
-from services.importers.tabular import Table, is_missing, parse_int
+from services.importers.tabular import Table, TabularError, is_missing, parse_int, read_table
+from settings import settings
 
 
 @dataclass(frozen=True)
@@ -122,3 +124,32 @@ def map_columns(
         )
         return None
     return positions
+
+
+def read_upload(
+    data: bytes, filename: str, report: UploadReport, columns: Callable[[Table, UploadReport], dict[str, int] | None]
+) -> tuple[Table, dict[str, int]] | None:
+    """The file-level checks every upload shares: size, readability, expected columns, at least one row.
+
+    Returns the table and the column positions, or None with ``report.file_error`` saying why the whole file
+    is refused.
+    """
+    if len(data) > settings.max_upload_bytes:
+        report.file_error = (
+            f"Fichier trop volumineux : {len(data):,} octets pour un maximum de "
+            f"{settings.max_upload_bytes:,} octets.".replace(",", " ")
+        )
+        return None
+    try:
+        table = read_table(data, filename)
+    except (TabularError, csv.Error) as exc:
+        report.file_error = str(exc) if isinstance(exc, TabularError) else f"Fichier illisible : {exc}."
+        return None
+    report.encoding, report.delimiter = table.encoding, table.delimiter
+    positions = columns(table, report)
+    if positions is None:
+        return None
+    if not table.rows:
+        report.file_error = "Le fichier ne contient aucune ligne de données."
+        return None
+    return table, positions
