@@ -448,7 +448,7 @@ def test_unusable_files_are_refused_whole(
 
 def test_too_large_file_is_refused(session: Session, platform: Principal, monkeypatch: pytest.MonkeyPatch) -> None:
     data = (FIXTURES / "good.csv").read_bytes()
-    monkeypatch.setattr("services.tracing.settings", replace(settings, max_upload_bytes=len(data) - 1))
+    monkeypatch.setattr("services.validation.settings", replace(settings, max_upload_bytes=len(data) - 1))
     report = upload_tracing_file(session, platform, data, "good.csv", now=NOW)
     assert report.file_error is not None and "trop volumineux" in report.file_error
     assert count_rows(session) == 0
