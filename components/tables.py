@@ -143,3 +143,19 @@ def register_exports(
         return dcc.send_bytes(xlsx_bytes(rows, column_defs, sheet), f"{file_stem}-{stamp}.xlsx")
 
     return export_csv, export_xlsx
+
+
+def export_header(*, title_id: str, csv_button: str, xlsx_button: str, download_id: str) -> Any:
+    """A table's title with its CSV and XLSX buttons (wired by ``register_exports``)."""
+    import dash_bootstrap_components as dbc
+    from dash import dcc, html
+
+    return html.Div(
+        [
+            html.H2(id=title_id, className="h6 me-auto mb-0"),
+            dbc.Button("Exporter CSV", id=csv_button, size="sm", color="secondary", outline=True, className="me-2"),
+            dbc.Button("Exporter XLSX", id=xlsx_button, size="sm", color="secondary", outline=True),
+            dcc.Download(id=download_id),
+        ],
+        className="d-flex align-items-center mb-2",
+    )

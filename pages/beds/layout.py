@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from components.controls import dropdown
 from components.geo import DEFAULT_VIEW, map_views
-from components.tables import grid
+from components.tables import export_header, grid
 from data_access.db import read_session
 from data_access.models import Department
 from data_access.queries.overview import ALL, CRITICAL, bed_types
@@ -172,23 +172,11 @@ def layout(**_query: str) -> html.Div:
             dbc.Card(
                 dbc.CardBody(
                     [
-                        html.Div(
-                            [
-                                html.H2(id=Ids.TABLE_TITLE, className="h6 me-auto mb-0"),
-                                dbc.Button(
-                                    "Exporter CSV",
-                                    id=Ids.EXPORT_CSV,
-                                    size="sm",
-                                    color="secondary",
-                                    outline=True,
-                                    className="me-2",
-                                ),
-                                dbc.Button(
-                                    "Exporter XLSX", id=Ids.EXPORT_XLSX, size="sm", color="secondary", outline=True
-                                ),
-                                dcc.Download(id=Ids.DOWNLOAD),
-                            ],
-                            className="d-flex align-items-center mb-2",
+                        export_header(
+                            title_id=Ids.TABLE_TITLE,
+                            csv_button=Ids.EXPORT_CSV,
+                            xlsx_button=Ids.EXPORT_XLSX,
+                            download_id=Ids.DOWNLOAD,
                         ),
                         _grid(
                             Ids.TABLE,
