@@ -514,28 +514,13 @@ def _upsert_daily(
             counts.c.territory_code.in_(codes),
         )
     ).all()
-    existing = {(row.territory_code, row.day, row.age_class): row for row in existing_rows}
-    now = utcnow()
-    inserts: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
-    for (code, day, _end, age), value in parsed.items():
-        old = existing.get((code, day, age))
-        if old is None:
-            inserts.append({
-                "level": layout.level, "territory_code": code, "day": day, "age_class": age,
-                "tests": value.tests, "positives": value.positives, "population": value.population,
-                "source": source, "imported_at": now,
-            })
-        elif old.tests == value.tests and old.positives == value.positives and _same_population(
-            old.population, value.population
-        ):
-            report.rows_unchanged += 1
-        else:
-            updates.append({
-                "row_id": old.id, "new_tests": value.tests, "new_positives": value.positives,
-                "new_population": old.population if value.population is None else value.population,
-                "new_source": source, "new_imported_at": now,
-            })
+    existing = {(row.territory_code, row.day, row.day, row.age_class): row for row in existing_rows}
+
+    def new_row(key: tuple[str, date, date, str]) -> dict[str, Any]:
+        code, day, _end, age = key
+        return {"level": layout.level, "territory_code": code, "day": day, "age_class": age}
+
+    inserts, updates = _sort_out(parsed, existing, new_row, source, report)
     _write(session, counts, inserts, updates)
     report.rows_inserted = len(inserts)
     report.rows_updated = len(updates)
@@ -562,19 +547,38 @@ def _upsert_windows(
         )
     ).all()
     existing = {(row.territory_code, row.period_start, row.period_end, row.age_class): row for row in existing_rows}
+
+    def new_row(key: tuple[str, date, date, str]) -> dict[str, Any]:
+        code, start, end, age = key
+        return {"level": layout.level, "territory_code": code, "period_start": start, "period_end": end,
+                "age_scheme": layout.age_scheme, "age_class": age}
+
+    inserts, updates = _sort_out(parsed, existing, new_row, source, report)
+    _write(session, windows, inserts, updates)
+    report.rows_inserted = len(inserts)
+    report.rows_updated = len(updates)
+    _refresh_statistics(session, windows, len(inserts) + len(updates))
+
+
+def _sort_out(
+    parsed: dict[tuple[str, date, date, str], _ParsedRow],
+    existing: dict[tuple[str, date, date, str], Any],
+    new_row: Callable[[tuple[str, date, date, str]], dict[str, Any]],
+    source: str,
+    report: ImportReport,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Split the file's rows into inserts (new keys), updates (changed figures) and unchanged ones (counted).
+
+    A file without ``pop`` keeps the population an earlier file stored.
+    """
     now = utcnow()
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     for key, value in parsed.items():
         old = existing.get(key)
         if old is None:
-            code, start, end, age = key
-            inserts.append({
-                "level": layout.level, "territory_code": code, "period_start": start, "period_end": end,
-                "age_scheme": layout.age_scheme, "age_class": age, "tests": value.tests,
-                "positives": value.positives, "population": value.population, "source": source,
-                "imported_at": now,
-            })
+            inserts.append({**new_row(key), "tests": value.tests, "positives": value.positives,
+                            "population": value.population, "source": source, "imported_at": now})
         elif old.tests == value.tests and old.positives == value.positives and _same_population(
             old.population, value.population
         ):
@@ -585,10 +589,7 @@ def _upsert_windows(
                 "new_population": old.population if value.population is None else value.population,
                 "new_source": source, "new_imported_at": now,
             })
-    _write(session, windows, inserts, updates)
-    report.rows_inserted = len(inserts)
-    report.rows_updated = len(updates)
-    _refresh_statistics(session, windows, len(inserts) + len(updates))
+    return inserts, updates
 
 
 BATCH_ROWS = 5000
