@@ -254,19 +254,23 @@ def establishment_situation(
 ) -> pd.DataFrame:
     """Current beds per establishment (summed over its units of the chosen types), with contact details,
     the newest and oldest of its units' reports, and free beds per bed type for the map popup."""
+    # The per-establishment, per-type columns: selected and grouped on alike.
+    keys = (
+        Establishment.id,
+        Establishment.name,
+        Establishment.finess,
+        Establishment.kind,
+        Establishment.department_code,
+        Department.region_code,
+        Establishment.commune,
+        Establishment.latitude,
+        Establishment.longitude,
+        Establishment.phone,
+        Unit.bed_type_code,
+    )
     query = (
         select(
-            Establishment.id.label("establishment_id"),
-            Establishment.name,
-            Establishment.finess,
-            Establishment.kind,
-            Establishment.department_code,
-            Department.region_code,
-            Establishment.commune,
-            Establishment.latitude,
-            Establishment.longitude,
-            Establishment.phone,
-            Unit.bed_type_code,
+            *keys,
             BedType.label.label("bed_type"),
             func.sum(BedReport.installed).label("installed"),
             func.sum(BedReport.open_beds).label("open_beds"),
@@ -281,21 +285,7 @@ def establishment_situation(
         .join(BedType, Unit.bed_type_code == BedType.code)
         .join(BedReport, BedReport.id == latest_report_id())
         .where(Unit.active.is_(True), Establishment.active.is_(True))
-        .group_by(
-            Establishment.id,
-            Establishment.name,
-            Establishment.finess,
-            Establishment.kind,
-            Establishment.department_code,
-            Department.region_code,
-            Establishment.commune,
-            Establishment.latitude,
-            Establishment.longitude,
-            Establishment.phone,
-            Unit.bed_type_code,
-            BedType.label,
-            BedType.sort_order,
-        )
+        .group_by(*keys, BedType.label, BedType.sort_order)
         .order_by(Establishment.id, BedType.sort_order)
     )
     if bed_types:
@@ -304,7 +294,9 @@ def establishment_situation(
         query = query.where(Department.region_code == region_code)
     if establishment_ids is not None:
         query = query.where(Establishment.id.in_(establishment_ids or {-1}))
-    by_type = pd.DataFrame(session.execute(query).mappings().all(), columns=list(query.selected_columns.keys()))
+    by_type = pd.DataFrame(session.execute(query).mappings().all(), columns=list(query.selected_columns.keys())).rename(
+        columns={"id": "establishment_id"}
+    )
     if by_type.empty:
         return by_type.assign(free_by_type=pd.Series(dtype=object))
     by_type["free"] = by_type["open_beds"] - by_type["occupied"]
