@@ -231,10 +231,11 @@ def daily_timeline(
     return _with_rates(frame)
 
 
-def data_extent(session: Session) -> tuple[datetime | None, datetime | None]:
-    """First and last report times in the store (for the timeline's default range)."""
-    first, last = session.execute(select(func.min(BedReport.reported_at), func.max(BedReport.reported_at))).one()
-    return _aware(first), _aware(last)
+def last_received(session: Session) -> datetime | None:
+    """When the newest report reached the store: the row with the largest id, found through the primary key
+    (a MIN or MAX over reported_at would read the whole history)."""
+    newest = select(func.max(BedReport.id)).scalar_subquery()
+    return _aware(session.scalar(select(BedReport.recorded_at).where(BedReport.id == newest)))
 
 
 def _aware(value: datetime | str | None) -> datetime | None:

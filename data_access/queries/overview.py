@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 from sqlalchemy import select
@@ -82,12 +82,12 @@ def national_figures(
     return {key: (None if pd.isna(value) else value) for key, value in row.items()}
 
 
-def timeline(session: Session, scope: str, *, territory: tuple[str, str] | None, days: int = 90) -> pd.DataFrame:
-    first, last = beds.data_extent(session)
-    if last is None:
-        return pd.DataFrame()
-    end = last.date()
-    start = max(first.date(), end - timedelta(days=days - 1))
+def timeline(
+    session: Session, scope: str, *, territory: tuple[str, str] | None, days: int = 90, today: date | None = None
+) -> pd.DataFrame:
+    """The last ``days`` days up to today; days before a territory's first report simply have no row."""
+    end = today or datetime.now(UTC).date()
+    start = end - timedelta(days=days - 1)
     return beds.daily_timeline(
         session, start=start, end=end, bed_types=bed_type_filter(session, scope), territory=territory
     )

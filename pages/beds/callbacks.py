@@ -237,7 +237,7 @@ def update_timeline(selection: dict | None, indicator_key: str, bed_scope: str):
         territory = None
     with read_session() as session:
         history = overview.timeline(session, bed_scope, territory=territory)
-        _first, last = beds.data_extent(session)
+        last = beds.last_received(session)
     place = _place_name(selection)
     if history.empty:
         figure = figures.empty_figure("Aucune déclaration pour cette sélection.")
