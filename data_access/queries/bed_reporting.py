@@ -4,6 +4,7 @@ and the recent history of reports with who made each version."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from sqlalchemy import and_, exists, select
@@ -20,7 +21,9 @@ from data_access.models import (
     User,
 )
 from data_access.queries.beds_directory import latest_reports_for_units
-from services.auth import Principal
+
+if TYPE_CHECKING:  # the data layer reads a principal's scope but does not depend on services at run time
+    from services.auth import Principal
 
 HOSPITAL_KINDS = ("CHU", "CH", "CLINIQUE", "ESPIC")
 
